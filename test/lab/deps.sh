@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what IronLB's tests and lab need and are missing: Debian packages (apt-get), etcd from
+# Debian's etcd-server package unpacked into the cache (not installed as a service), npm packages
+# (npm ci). Safe to run again: it only installs what is missing.
+#
+#   test/lab/deps.sh [--no-npm]
+set -euo pipefail
+
+cache="${IRONLB_CACHE:-${HOME}/.cache/ironlb}"
+say() { printf '[deps] %s\n' "$*" >&2; }
+die() { printf '[deps] error: %s\n' "$*" >&2; exit 1; }
+
+debs=(iproute2 iptables socat openssl curl arping tcpdump libpcap-dev conntrack ca-certificates)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+etcd_dir=$(ls -d "${cache}"/etcd-*/ 2>/dev/null | head -n 1 || true)
+need_etcd=0
+[[ -n "${etcd_dir}" && -x "${etcd_dir}usr/bin/etcd" ]] || need_etcd=1
+
+if (( ${#missing[@]} > 0 || need_etcd )); then
+  [[ $(id -u) -eq 0 ]] || die "installing ${missing[*]:-etcd} needs root (run with sudo)"
+  command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} etcd-server by hand"
+  say "apt-get update"
+  apt-get update -qq >&2 || die "apt-get update failed"
+fi
+if (( ${#missing[@]} > 0 )); then
+  say "installing Debian packages: ${missing[*]}"
+  log=$(mktemp)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >"${log}" 2>&1 || { tail -n 20 "${log}" >&2; die "apt-get install ${missing[*]} failed"; }
+  rm -f "${log}"
+fi
+if (( need_etcd )); then
+  tmp=$(mktemp -d)
+  chmod 755 "${tmp}" # apt's download user must be able to write there
+  trap 'rm -rf "${tmp}"' EXIT
+  say "downloading Debian etcd-server (unpacked into ${cache}, not installed as a service)"
+  (cd "${tmp}" && apt-get download -qq etcd-server >&2) || die "apt-get download etcd-server failed"
+  deb=$(ls "${tmp}"/etcd-server_*.deb)
+  ver=$(dpkg-deb -f "${deb}" Version)
+  ver=${ver%%-*}
+  mkdir -p "${cache}/etcd-${ver}"
+  dpkg-deb -x "${deb}" "${cache}/etcd-${ver}"
+  [[ -x "${cache}/etcd-${ver}/usr/bin/etcd" ]] || die "etcd-server package has no usr/bin/etcd"
+  say "etcd ${ver} ready in ${cache}/etcd-${ver}"
+fi
+
+if [[ "${1:-}" != "--no-npm" ]]; then
+  root=$(cd "$(dirname "$0")/../.." && pwd)
+  if [[ ! -d "${root}/node_modules" || "${root}/package-lock.json" -nt "${root}/node_modules/.package-lock.json" ]]; then
+    say "npm ci"
+    (cd "${root}" && npm ci --no-fund --no-audit >&2) || die "npm ci failed"
+  fi
+fi

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# The IronLB lab: a real Kubernetes control plane in network namespaces on this machine.
+#
+#   test/lab/lab.sh up       start (or reuse) the control plane; prints how to reach it
+#   test/lab/lab.sh down     remove every namespace, interface, process and temp dir it made
+#   test/lab/lab.sh status   say what is up (exit 0 when the apiserver is ready, 3 when not)
+#
+# Namespace ironlb-cp holds bridge br0 (198.18.0.1/24, 2001:db8:18::1/64), etcd on its loopback
+# (data on tmpfs) and kube-apiserver on 198.18.0.1:6443. The host reaches the apiserver through
+# 127.0.0.1:${IRONLB_LAB_PORT:-6443}, a socat bridge over a Unix socket, so nothing on the
+# machine's own interfaces or routes changes. Admin kubeconfig: .lab/kubeconfig.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+lab="${root}/.lab"
+run="/dev/shm/ironlb-lab"
+ns_cp="ironlb-cp"
+host_port="${IRONLB_LAB_PORT:-6443}"
+cp_ip="198.18.0.1"
+cp_ip6="2001:db8:18::1"
+service_cidrs="198.18.128.0/20,2001:db8:128::/112"
+ready_timeout="${IRONLB_LAB_READY_TIMEOUT:-120}"
+
+say() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
+
+pid_of() { [[ -f "${lab}/pids/$1.pid" ]] && cat "${lab}/pids/$1.pid"; }
+alive() { local pid; pid=$(pid_of "$1") && [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; }
+
+# start NAME NETNS|- COMMAND...: runs COMMAND in its own session, logs to .lab/logs/NAME.log,
+# records its PID. NETNS "-" means the host namespace.
+start() {
+  local name=$1 ns=$2
+  shift 2
+  local -a cmd=("$@")
+  [[ "${ns}" == "-" ]] || cmd=(ip netns exec "${ns}" "${cmd[@]}")
+  setsid "${cmd[@]}" >"${lab}/logs/${name}.log" 2>&1 </dev/null &
+  echo $! >"${lab}/pids/${name}.pid"
+}
+
+# stop NAME: SIGTERM by PID, SIGKILL after 10 s.
+stop() {
+  local name=$1 pid i
+  pid=$(pid_of "${name}") || return 0
+  if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
+    kill -TERM "${pid}" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${pid}" 2>/dev/null || true
+  fi
+  rm -f "${lab}/pids/${name}.pid"
+}
+
+in_cp() { ip netns exec "${ns_cp}" "$@"; }
+
+apiserver_ready() {
+  in_cp curl -fsS --max-time 2 --cacert "${lab}/pki/ca.crt" --cert "${lab}/pki/admin.crt" \
+    --key "${lab}/pki/admin.key" "https://${cp_ip}:6443/readyz" 2>/dev/null | grep -qx ok
+}
+
+host_bridge_ready() {
+  curl -fsS --max-time 2 --cacert "${lab}/pki/ca.crt" --cert "${lab}/pki/admin.crt" \
+    --key "${lab}/pki/admin.key" "https://127.0.0.1:${host_port}/readyz" 2>/dev/null | grep -qx ok
+}
+
+require_tools() {
+  [[ $(id -u) -eq 0 ]] || die "the lab needs root (network namespaces, bridges): run as root or with sudo"
+  local t
+  for t in ip iptables curl openssl socat setsid; do
+    command -v "${t}" >/dev/null || die "'${t}' not found: run 'make deps' (or apt-get install iproute2 iptables curl openssl socat)"
+  done
+}
+
+# --- PKI -----------------------------------------------------------------------------------------
+# client_cert NAME CN ORG: a client certificate signed by the lab CA.
+client_cert() {
+  local name=$1 cn=$2 org=$3 pki="${lab}/pki"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "${pki}/${name}.key" -subj "/CN=${cn}${org:+/O=${org}}" -out "${pki}/${name}.csr" 2>/dev/null
+  openssl x509 -req -in "${pki}/${name}.csr" -CA "${pki}/ca.crt" -CAkey "${pki}/ca.key" \
+    -CAcreateserial -days 30 -out "${pki}/${name}.crt" \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\n') 2>/dev/null
+  rm -f "${pki}/${name}.csr"
+}
+
+make_pki() {
+  local pki="${lab}/pki"
+  [[ -f "${pki}/ca.crt" && -f "${pki}/admin.crt" && -f "${pki}/sa.key" ]] && return 0
+  say "creating the lab PKI in .lab/pki"
+  mkdir -p "${pki}"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+    -keyout "${pki}/ca.key" -out "${pki}/ca.crt" -subj "/CN=ironlb-lab-ca" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "${pki}/apiserver.key" -subj "/CN=kube-apiserver" -out "${pki}/apiserver.csr" 2>/dev/null
+  openssl x509 -req -in "${pki}/apiserver.csr" -CA "${pki}/ca.crt" -CAkey "${pki}/ca.key" \
+    -CAcreateserial -days 30 -out "${pki}/apiserver.crt" -extfile <(printf '%s\n' \
+      "extendedKeyUsage=serverAuth" \
+      "subjectAltName=IP:${cp_ip},IP:127.0.0.1,IP:198.18.128.1,IP:${cp_ip6},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local") 2>/dev/null
+  rm -f "${pki}/apiserver.csr"
+  client_cert admin ironlb-lab-admin system:masters
+  client_cert controller-manager system:kube-controller-manager ""
+  client_cert kube-proxy system:kube-proxy ""
+  openssl genrsa -out "${pki}/sa.key" 2048 2>/dev/null
+  openssl rsa -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null
+  chmod 600 "${pki}"/*.key
+}
+
+# kubeconfig FILE SERVER CERT_NAME USER
+kubeconfig() {
+  local file=$1 server=$2 name=$3 user=$4 pki="${lab}/pki"
+  cat >"${file}" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: ironlb-lab
+  cluster:
+    server: ${server}
+    certificate-authority-data: $(base64 -w0 <"${pki}/ca.crt")
+users:
+- name: ${user}
+  user:
+    client-certificate-data: $(base64 -w0 <"${pki}/${name}.crt")
+    client-key-data: $(base64 -w0 <"${pki}/${name}.key")
+contexts:
+- name: ironlb-lab
+  context: {cluster: ironlb-lab, user: ${user}}
+current-context: ironlb-lab
+EOF
+  chmod 600 "${file}"
+}
+
+# --- network ---------------------------------------------------------------------------------------
+make_network() {
+  ip netns add "${ns_cp}" || die "cannot create network namespace ${ns_cp}"
+  in_cp ip link set lo up
+  in_cp ip link add br0 type bridge
+  in_cp ip link set br0 up
+  in_cp ip addr add "${cp_ip}/24" dev br0
+  in_cp ip -6 addr add "${cp_ip6}/64" dev br0 nodad
+  in_cp sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+port_taken_in_cp() { in_cp ss -Htln "sport = :$1" | grep -q .; }
+host_port_taken() { ss -Htln "sport = :$1" | grep -q "127.0.0.1:$1\|\*:$1\|0.0.0.0:$1\|\[::\]:$1"; }
+
+wait_for() {
+  local what=$1 timeout=$2 check=$3 name=$4 i
+  for ((i = 0; i < timeout * 2; i++)); do
+    "${check}" && return 0
+    alive "${name}" || die "${what} exited during start-up; last lines of .lab/logs/${name}.log:
+$(tail -n 15 "${lab}/logs/${name}.log" 2>/dev/null)"
+    (( i % 10 == 9 )) && say "  waiting for ${what} ($(( (i + 1) / 2 ))s)"
+    sleep 0.5
+  done
+  die "${what} not ready after ${timeout}s; see .lab/logs/${name}.log"
+}
+
+etcd_ready() { in_cp curl -fsS --max-time 2 http://127.0.0.1:2379/health 2>/dev/null | grep -q '"health":"true"'; }
+
+etcd_bin() {
+  local d
+  d=$(ls -d "${IRONLB_CACHE:-${HOME}/.cache/ironlb}"/etcd-*/usr/bin/etcd 2>/dev/null | head -n 1) || true
+  [[ -n "${d}" ]] || { bash "${root}/test/lab/deps.sh" --no-npm; d=$(ls -d "${IRONLB_CACHE:-${HOME}/.cache/ironlb}"/etcd-*/usr/bin/etcd | head -n 1); }
+  printf '%s\n' "${d}"
+}
+
+cmd_up() {
+  require_tools
+  if [[ -f "${lab}/pki/ca.crt" ]] && alive apiserver && host_bridge_ready; then
+    say "the lab is already up (kubeconfig: .lab/kubeconfig)"
+    return 0
+  fi
+  if ip netns list | grep -q "^${ns_cp}\b" || [[ -d "${lab}/pids" ]]; then
+    say "found a half-started lab: cleaning it up first"
+    cmd_down
+  fi
+  host_port_taken "${host_port}" && die "port 127.0.0.1:${host_port} is taken on this machine; set IRONLB_LAB_PORT to a free port"
+
+  local bin etcd started
+  started=$(date +%s)
+  bin=$(bash "${root}/test/lab/build-k8s.sh") || die "building the Kubernetes binaries failed (see above)"
+  etcd=$(etcd_bin)
+  mkdir -p "${lab}/logs" "${lab}/pids" "${run}"
+  trap 'say "start-up failed: tearing down what was created"; cmd_down' EXIT
+  make_pki
+  say "network namespace ${ns_cp} with bridge br0 (${cp_ip}/24, ${cp_ip6}/64)"
+  make_network
+  port_taken_in_cp 6443 && die "port 6443 is taken inside ${ns_cp}"
+
+  say "starting etcd ($("${etcd}" --version | head -n 1 | awk '{print $3}'), data on tmpfs ${run}/etcd)"
+  start etcd "${ns_cp}" "${etcd}" --name lab --data-dir "${run}/etcd" \
+    --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+    --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+    --initial-cluster lab=http://127.0.0.1:2380 --quota-backend-bytes 4294967296 \
+    --snapshot-count 100000
+  wait_for etcd 30 etcd_ready etcd
+
+  say "starting kube-apiserver ($("${bin}/kube-apiserver" --version | awk '{print $2}')) on ${cp_ip}:6443"
+  local pki="${lab}/pki"
+  start apiserver "${ns_cp}" "${bin}/kube-apiserver" \
+    --etcd-servers=http://127.0.0.1:2379 \
+    --bind-address="${cp_ip}" --advertise-address="${cp_ip}" --secure-port=6443 \
+    --cert-dir="${run}/apiserver-certs" \
+    --tls-cert-file="${pki}/apiserver.crt" --tls-private-key-file="${pki}/apiserver.key" \
+    --client-ca-file="${pki}/ca.crt" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="${pki}/sa.pub" --service-account-signing-key-file="${pki}/sa.key" \
+    --service-cluster-ip-range="${service_cidrs}" \
+    --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
+    --event-ttl=1h --v=1
+  wait_for kube-apiserver "${ready_timeout}" apiserver_ready apiserver
+
+  start apiserver-bridge-cp "${ns_cp}" socat "UNIX-LISTEN:${run}/apiserver.sock,fork,unlink-early,mode=600" \
+    "TCP:${cp_ip}:6443"
+  for _ in $(seq 50); do [[ -S "${run}/apiserver.sock" ]] && break; sleep 0.1; done
+  start apiserver-bridge-host - socat "TCP-LISTEN:${host_port},bind=127.0.0.1,fork,reuseaddr" \
+    "UNIX-CONNECT:${run}/apiserver.sock"
+  kubeconfig "${lab}/kubeconfig" "https://127.0.0.1:${host_port}" admin ironlb-lab-admin
+  kubeconfig "${lab}/kubeconfig-in-lab" "https://${cp_ip}:6443" admin ironlb-lab-admin
+  wait_for "the host bridge 127.0.0.1:${host_port}" 10 host_bridge_ready apiserver-bridge-host
+
+  mkdir -p "${lab}/bin"
+  ln -sf "${bin}/kubectl" "${lab}/bin/kubectl"
+  command -v kubectl >/dev/null || ln -s "${bin}/kubectl" /usr/local/bin/kubectl
+  trap - EXIT
+  say "control plane ready in $(( $(date +%s) - started ))s"
+  say "  kubectl --kubeconfig .lab/kubeconfig get --raw /readyz"
+  say "  make lab-status | make lab-down"
+}
+
+cmd_down() {
+  trap - EXIT
+  local name pid nsn
+  if [[ -d "${lab}/pids" ]]; then
+    for name in apiserver-bridge-host apiserver-bridge-cp apiserver etcd; do stop "${name}"; done
+    for f in "${lab}"/pids/*.pid; do [[ -e "${f}" ]] && stop "$(basename "${f}" .pid)"; done
+    rmdir "${lab}/pids" 2>/dev/null || true
+  fi
+  # Anything still running inside our namespaces was started by the lab: stop it by PID.
+  for nsn in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ironlb-' || true); do
+    for pid in $(ip netns pids "${nsn}" 2>/dev/null); do kill -KILL "${pid}" 2>/dev/null || true; done
+    ip netns delete "${nsn}" 2>/dev/null || true
+  done
+  rm -rf "${run}"
+  rm -f "${lab}/kubeconfig" "${lab}/kubeconfig-in-lab"
+  rm -rf "${lab}/pki"
+  say "lab is down"
+}
+
+cmd_status() {
+  local name up=0
+  printf '%-24s %s\n' COMPONENT STATE
+  for name in etcd apiserver apiserver-bridge-cp apiserver-bridge-host; do
+    if alive "${name}"; then printf '%-24s running (pid %s)\n' "${name}" "$(pid_of "${name}")"
+    else printf '%-24s stopped\n' "${name}"; fi
+  done
+  if [[ $(id -u) -eq 0 ]] && ip netns list 2>/dev/null | grep -q "^${ns_cp}\b" && apiserver_ready; then
+    printf '%-24s %s\n' readyz "ok (https://${cp_ip}:6443 in ${ns_cp})"
+    up=1
+  else
+    printf '%-24s %s\n' readyz "not ready"
+  fi
+  if [[ -f "${lab}/pki/ca.crt" ]] && host_bridge_ready; then
+    printf '%-24s %s\n' kubeconfig ".lab/kubeconfig -> https://127.0.0.1:${host_port}"
+  fi
+  printf '%-24s %s\n' namespaces "$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ironlb-' | tr '\n' ' ')"
+  (( up )) || return 3
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) require_tools; cmd_down ;;
+  status) cmd_status ;;
+  *) printf 'usage: %s up|down|status\n' "$0" >&2; exit 2 ;;
+esac
