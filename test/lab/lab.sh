@@ -177,7 +177,11 @@ cmd_up() {
 
   local bin etcd started
   started=$(date +%s)
-  bin=$(bash "${root}/test/lab/build-k8s.sh") || die "building the Kubernetes binaries failed (see above)"
+  if [[ -n "${IRONLB_K8S_BIN:-}" ]]; then
+    bin="${IRONLB_K8S_BIN}" # binaries built elsewhere
+  else
+    bin=$(bash "${root}/test/lab/build-k8s.sh") || die "building the Kubernetes binaries failed (see above)"
+  fi
   etcd=$(etcd_bin)
   mkdir -p "${lab}/logs" "${lab}/pids" "${run}"
   trap 'say "start-up failed: tearing down what was created"; cmd_down' EXIT
