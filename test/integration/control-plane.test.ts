@@ -34,6 +34,10 @@ test(
   { skip },
   async () => {
     const name = "web";
+    const watchThis = {
+      path: `/api/v1/namespaces/${namespace}/services`,
+      query: { fieldSelector: `metadata.name=${name}` },
+    };
     const created = await cp.core.createNamespacedService({
       namespace,
       body: {
@@ -55,13 +59,11 @@ test(
     assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort}`);
     assert.deepEqual(created.status?.loadBalancer?.ingress ?? [], []);
 
-    const watch = waitForWatchEvent<V1Service>(
-      cp.kc,
-      `/api/v1/namespaces/${namespace}/services`,
-      { fieldSelector: `metadata.name=${name}` },
-      (e) =>
+    const watch = waitForWatchEvent<V1Service>(cp.kc, {
+      ...watchThis,
+      matches: (e) =>
         e.type === "MODIFIED" && e.object.status?.loadBalancer?.ingress?.[0]?.ip === "198.18.0.200",
-    );
+    });
     await watch.ready;
     const patched = await cp.core.patchNamespacedServiceStatus(
       {
@@ -81,12 +83,10 @@ test(
     const replaced = await cp.core.replaceNamespacedService({ name, namespace, body: fresh });
     assert.equal(replaced.status?.loadBalancer?.ingress?.[0]?.ip, "198.18.0.200");
 
-    const deleted = waitForWatchEvent<V1Service>(
-      cp.kc,
-      `/api/v1/namespaces/${namespace}/services`,
-      { fieldSelector: `metadata.name=${name}` },
-      (e) => e.type === "DELETED",
-    );
+    const deleted = waitForWatchEvent<V1Service>(cp.kc, {
+      ...watchThis,
+      matches: (e) => e.type === "DELETED",
+    });
     await deleted.ready;
     await cp.core.deleteNamespacedService({ name, namespace });
     assert.equal((await deleted.event).object.metadata?.name, name);

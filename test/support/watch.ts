@@ -1,5 +1,7 @@
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
 
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(JSON.stringify(e)));
+
 export interface WatchEvent<T> {
   readonly type: string;
   readonly object: T;
@@ -12,11 +14,14 @@ export interface WatchEvent<T> {
  */
 export function waitForWatchEvent<T>(
   kc: KubeConfig,
-  path: string,
-  query: Record<string, string>,
-  matches: (e: WatchEvent<T>) => boolean,
-  timeoutMs = 10_000,
+  spec: {
+    path: string;
+    query: Record<string, string>;
+    matches: (e: WatchEvent<T>) => boolean;
+    timeoutMs?: number;
+  },
 ): { ready: Promise<void>; event: Promise<WatchEvent<T>> } {
+  const { path, query, matches, timeoutMs = 10_000 } = spec;
   let abort: AbortController | undefined;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -39,7 +44,7 @@ export function waitForWatchEvent<T>(
         },
         (e: unknown) => {
           if (e && !(e instanceof Error && e.name === "AbortError")) {
-            finish(() => reject(e instanceof Error ? e : new Error(String(e))));
+            finish(() => reject(asError(e)));
           }
         },
       )
@@ -47,7 +52,7 @@ export function waitForWatchEvent<T>(
         abort = controller;
         markReady();
       })
-      .catch((e: unknown) => finish(() => reject(e instanceof Error ? e : new Error(String(e)))));
+      .catch((e: unknown) => finish(() => reject(asError(e))));
   });
   return { ready, event };
 }
