@@ -1,0 +1,70 @@
+/**
+ * FrameSocket over libpcap (npm `cap`): one per interface, opened with a kernel BPF filter so the
+ * process only wakes for frames it may answer or must watch, in immediate mode (no batching
+ * delay), and used to send raw Ethernet frames.
+ */
+import { createRequire } from "node:module";
+import type { FrameHandler, FrameSocket } from "../core/frame-socket.js";
+
+interface CapHandle {
+  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  on(event: "packet", cb: (nbytes: number, truncated: boolean) => void): void;
+  send(buffer: Buffer, nbytes?: number): void;
+  close(): void;
+}
+interface CapModule {
+  Cap: new () => CapHandle;
+}
+
+const require = createRequire(import.meta.url);
+
+export class FrameSocketError extends Error {
+  readonly code = "IRONLB_ERR_FRAME_SOCKET";
+}
+
+/** ARP, and ICMPv6 Neighbor Solicitations (135) and Advertisements (136). */
+export const NEIGHBOR_FILTER = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))";
+
+export class PcapFrameSocket implements FrameSocket {
+  private cap: CapHandle | undefined;
+  private readonly handlers: FrameHandler[] = [];
+  private readonly buffer = Buffer.alloc(65_536);
+
+  constructor(
+    readonly iface: string,
+    private readonly filter: string = NEIGHBOR_FILTER,
+  ) {}
+
+  /** Opens the capture; throws FrameSocketError naming the interface when libpcap refuses. */
+  open(): void {
+    const { Cap } = require("cap") as CapModule;
+    const cap = new Cap();
+    try {
+      const linkType = cap.open(this.iface, this.filter, 1 << 20, this.buffer);
+      if (linkType !== "ETHERNET") throw new Error(`link type ${linkType} is not Ethernet`);
+    } catch (e) {
+      throw new FrameSocketError(`cannot capture on ${this.iface}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    cap.on("packet", (nbytes) => {
+      const frame = new Uint8Array(this.buffer.subarray(0, nbytes));
+      for (const h of this.handlers) h(frame);
+    });
+    this.cap = cap;
+  }
+
+  send(frame: Uint8Array): void {
+    if (!this.cap) throw new FrameSocketError(`socket on ${this.iface} is not open`);
+    this.cap.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), frame.byteLength);
+  }
+
+  onFrame(handler: FrameHandler): void {
+    this.handlers.push(handler);
+  }
+
+  close(): void {
+    this.cap?.close();
+    this.cap = undefined;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Ethernet II framing (IEEE 802.3 type-interpreted frames) and MAC address text helpers.
+ * Frames are handled without the 4-byte FCS, which the NIC adds and strips.
+ * MAC addresses travel through the core as canonical lowercase text, "aa:bb:cc:dd:ee:ff".
+ */
+import { err, ok, type Result } from "../../lib/core/result.js";
+
+export const ETHERTYPE = {
+  ipv4: 0x0800,
+  arp: 0x0806,
+  ipv6: 0x86dd,
+  vlan: 0x8100,
+  qinq: 0x88a8,
+} as const;
+
+export const ETHERNET_HEADER_LENGTH = 14;
+/** The shortest frame on the wire, FCS excluded; shorter frames are zero-padded. */
+export const MIN_FRAME_LENGTH = 60;
+export const MAC_LENGTH = 6;
+export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+export const ZERO_MAC = "00:00:00:00:00:00";
+
+const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
+/** Six bytes from "aa:bb:cc:dd:ee:ff" (either case), or undefined when the text is not a MAC. */
+export function parseMac(text: string): Uint8Array | undefined {
+  if (!MAC_TEXT.test(text)) return undefined;
+  return Uint8Array.from(text.split(":"), (part) => parseInt(part, 16));
+}
+
+/** Canonical text of the six bytes at `offset`; throws when fewer than six bytes are there. */
+export function formatMac(bytes: Uint8Array, offset = 0): string {
+  if (offset < 0 || bytes.length - offset < MAC_LENGTH) {
+    throw new RangeError(`a MAC address is ${MAC_LENGTH} bytes, got ${bytes.length - offset}`);
+  }
+  const parts: string[] = [];
+  for (let i = offset; i < offset + MAC_LENGTH; i++) {
+    parts.push((bytes[i] ?? 0).toString(16).padStart(2, "0"));
+  }
+  return parts.join(":");
+}
+
+/** Canonical lowercase text of a MAC, or undefined when the text is not a MAC. */
+export const canonicalMac = (text: string): string | undefined =>
+  MAC_TEXT.test(text) ? text.toLowerCase() : undefined;
+
+/** Bytes of a MAC the caller already validated; a bad one is a broken invariant and throws. */
+export function macToBytes(mac: string): Uint8Array {
+  const bytes = parseMac(mac);
+  if (!bytes) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
+  return bytes;
+}
+
+/** True for broadcast and multicast (group) addresses: the I/G bit of the first octet is set. */
+export const isGroupMac = (mac: string): boolean => (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+
+export interface EthernetHeader {
+  readonly dst: string;
+  readonly src: string;
+  readonly ethertype: number;
+}
+
+export interface EthernetFrame extends EthernetHeader {
+  /** Everything after the header, padding included; upper layers know their own length. */
+  readonly payload: Uint8Array;
+}
+
+export type EthernetErrorCode = "TRUNCATED" | "VLAN_TAGGED" | "NOT_ETHERNET_II";
+export interface EthernetError {
+  readonly code: EthernetErrorCode;
+}
+
+/**
+ * Splits a frame into header and payload. Never throws. 802.1Q / 802.1ad tagged frames are
+ * rejected (`VLAN_TAGGED`): a speaker listens on the VLAN interface, where frames arrive untagged.
+ * 802.3 length-interpreted frames (type field below 0x0600) are `NOT_ETHERNET_II`.
+ */
+export function decodeEthernet(frame: Uint8Array): Result<EthernetFrame, EthernetError> {
+  if (frame.length < ETHERNET_HEADER_LENGTH) return err({ code: "TRUNCATED" });
+  const ethertype = ((frame[12] ?? 0) << 8) | (frame[13] ?? 0);
+  if (ethertype === ETHERTYPE.vlan || ethertype === ETHERTYPE.qinq) {
+    return err({ code: "VLAN_TAGGED" });
+  }
+  if (ethertype < 0x0600) return err({ code: "NOT_ETHERNET_II" });
+  return ok({
+    dst: formatMac(frame, 0),
+    src: formatMac(frame, MAC_LENGTH),
+    ethertype,
+    payload: frame.subarray(ETHERNET_HEADER_LENGTH),
+  });
+}
+
+/** Header plus payload, zero-padded to the 60-byte minimum. */
+export function encodeEthernet(header: EthernetHeader, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(Math.max(MIN_FRAME_LENGTH, ETHERNET_HEADER_LENGTH + payload.length));
+  frame.set(macToBytes(header.dst), 0);
+  frame.set(macToBytes(header.src), MAC_LENGTH);
+  new DataView(frame.buffer).setUint16(12, header.ethertype);
+  frame.set(payload, ETHERNET_HEADER_LENGTH);
+  return frame;
+}
