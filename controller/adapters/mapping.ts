@@ -1,0 +1,65 @@
+/** Maps Kubernetes objects into the controller core's plain shapes. */
+import type { V1Namespace, V1Service } from "@kubernetes/client-node";
+import {
+  ALLOCATED_FROM_POOL,
+  IP_ALLOCATED_CONDITION,
+  type IPAddressPool,
+  type L2Advertisement,
+} from "../../lib/api/metallb.js";
+import type { L2AdvertisementSpec } from "../../lib/core/l2-advertisement.js";
+import type { NamespaceInfo, PoolSpec } from "../core/pool-set.js";
+import type { ServiceInfo } from "../core/service-request.js";
+import type { ServiceShown } from "../core/service-outcome.js";
+
+export function toServiceInfo(svc: V1Service): ServiceInfo {
+  const spec = svc.spec ?? {};
+  return {
+    namespace: svc.metadata?.namespace ?? "",
+    name: svc.metadata?.name ?? "",
+    uid: svc.metadata?.uid,
+    annotations: svc.metadata?.annotations ?? {},
+    labels: svc.metadata?.labels ?? {},
+    type: spec.type ?? "ClusterIP",
+    loadBalancerClass: spec.loadBalancerClass,
+    loadBalancerIP: spec.loadBalancerIP,
+    ipFamilies: spec.ipFamilies ?? [],
+    ipFamilyPolicy: spec.ipFamilyPolicy,
+    ports: (spec.ports ?? []).map((p) => ({ protocol: p.protocol, port: p.port })),
+    externalTrafficPolicy: spec.externalTrafficPolicy,
+    selector: spec.selector ?? {},
+  };
+}
+
+export function shownOf(svc: V1Service): ServiceShown {
+  const condition = svc.status?.conditions?.find((c) => c.type === IP_ALLOCATED_CONDITION);
+  return {
+    ingress: (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
+    pool: svc.metadata?.annotations?.[ALLOCATED_FROM_POOL],
+    condition: condition && {
+      status: condition.status === "True" ? "True" : "False",
+      reason: condition.reason,
+      message: condition.message,
+    },
+  };
+}
+
+export const toPoolSpec = (pool: IPAddressPool): PoolSpec => ({
+  name: pool.metadata?.name ?? "",
+  addresses: pool.spec?.addresses ?? [],
+  autoAssign: pool.spec?.autoAssign,
+  avoidBuggyIPs: pool.spec?.avoidBuggyIPs,
+  serviceAllocation: pool.spec?.serviceAllocation,
+});
+
+export const toNamespaceInfo = (ns: V1Namespace): NamespaceInfo => ({
+  name: ns.metadata?.name ?? "",
+  labels: ns.metadata?.labels ?? {},
+});
+
+export const toL2AdvertisementSpec = (adv: L2Advertisement): L2AdvertisementSpec => ({
+  name: adv.metadata?.name ?? "",
+  ipAddressPools: adv.spec?.ipAddressPools,
+  ipAddressPoolSelectors: adv.spec?.ipAddressPoolSelectors,
+  nodeSelectors: adv.spec?.nodeSelectors,
+  interfaces: adv.spec?.interfaces,
+});

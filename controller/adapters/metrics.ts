@@ -1,0 +1,49 @@
+/** The controller's Prometheus metrics: MetalLB's allocator gauges plus ironlb_* extras. */
+import { Counter, Gauge, Registry } from "prom-client";
+import type { Allocator } from "../core/allocator.js";
+import { toStatusCount } from "../core/allocator.js";
+import type { PoolSet } from "../core/pool-set.js";
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  private readonly inUse = new Gauge({
+    name: "metallb_allocator_addresses_in_use_total",
+    help: "Number of IP addresses in use, per pool",
+    labelNames: ["pool"],
+    registers: [this.registry],
+  });
+  private readonly total = new Gauge({
+    name: "metallb_allocator_addresses_total",
+    help: "Number of usable IP addresses, per pool",
+    labelNames: ["pool"],
+    registers: [this.registry],
+  });
+  private readonly reconciles = new Counter({
+    name: "ironlb_controller_reconciles_total",
+    help: "Service reconciles by outcome (ok: written or nothing to write; retry: a write failed)",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  private readonly invalidPools = new Gauge({
+    name: "ironlb_controller_invalid_pools",
+    help: "IPAddressPools not used because their spec is invalid (see their Valid condition)",
+    registers: [this.registry],
+  });
+
+  poolsChanged(set: PoolSet, allocator: Allocator): void {
+    this.inUse.reset();
+    this.total.reset();
+    for (const pool of set.pools) {
+      const c = allocator.counts(pool.name);
+      if (!c) continue;
+      const used = c.assignedIPv4 + c.assignedIPv6;
+      this.inUse.set({ pool: pool.name }, toStatusCount(used));
+      this.total.set({ pool: pool.name }, toStatusCount(used + c.availableIPv4 + c.availableIPv6));
+    }
+    this.invalidPools.set(set.errors.size);
+  }
+
+  reconciled(outcome: "ok" | "retry"): void {
+    this.reconciles.inc({ outcome });
+  }
+}

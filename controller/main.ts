@@ -1,0 +1,88 @@
+/** IronLB controller: assigns external IPs to LoadBalancer Services. Composition root. */
+import { KubeConfig } from "@kubernetes/client-node";
+import { MonitoringServer } from "../lib/adapters/http-server.js";
+import { createLogger } from "../lib/adapters/logger.js";
+import { parseFlags, usage } from "../lib/core/flags.js";
+import { Controller } from "./adapters/controller.js";
+import { K8sClusterWriter } from "./adapters/k8s-cluster-writer.js";
+import { ControllerMetrics } from "./adapters/metrics.js";
+
+const FLAGS = {
+  namespace: {
+    env: "METALLB_NAMESPACE",
+    default: "metallb-system",
+    help: "namespace of the IPAddressPools and L2Advertisements",
+  },
+  "lb-class": {
+    env: "METALLB_LB_CLASS",
+    default: "",
+    help: 'handle only Services of this spec.loadBalancerClass ("": Services without a class)',
+  },
+  kubeconfig: { env: "KUBECONFIG", default: "", help: "kubeconfig file (default: in-cluster)" },
+  "metrics-host": {
+    env: "METALLB_HOST",
+    default: "0.0.0.0",
+    help: "address of /metrics, /healthz, /readyz",
+  },
+  "metrics-port": {
+    env: "METALLB_ML_METRICS_PORT",
+    default: "7472",
+    help: "port of /metrics, /healthz, /readyz",
+    number: true,
+    min: 1,
+    max: 65535,
+  },
+  "log-level": { env: "METALLB_LOG_LEVEL", default: "info", help: "error, warn, info or debug" },
+} as const;
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--help")) {
+    process.stdout.write(`${usage("ironlb-controller", FLAGS)}\n`);
+    return;
+  }
+  const parsed = parseFlags(FLAGS, process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    process.stderr.write(
+      `ironlb-controller: ${parsed.error}\n${usage("ironlb-controller", FLAGS)}\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const flags = parsed.value.values;
+  const log = createLogger("controller", flags["log-level"]);
+  for (const w of parsed.value.warnings) log.warn(w);
+
+  const kc = new KubeConfig();
+  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+  else kc.loadFromCluster();
+
+  const metrics = new ControllerMetrics();
+  const controller = new Controller({
+    kc,
+    namespace: flags.namespace,
+    lbClass: flags["lb-class"],
+    log,
+    writer: new K8sClusterWriter(kc, "metallb-controller"),
+    metrics,
+  });
+  const monitoring = new MonitoringServer(metrics.registry, {
+    healthy: () => true,
+    ready: () => controller.ready(),
+  });
+  await monitoring.start(flags["metrics-host"], Number(flags["metrics-port"]));
+  controller.start();
+  log.info("controller started", { namespace: flags.namespace, lbClass: flags["lb-class"] });
+
+  const shutdown = (signal: string): void => {
+    log.info("stopping", { reason: signal });
+    controller.stop();
+    void monitoring.stop().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`ironlb-controller: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
