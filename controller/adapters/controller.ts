@@ -302,10 +302,14 @@ export class Controller {
       );
     }
     if (outcome.writeAnnotation) await this.opts.writer.annotatePool(ref, outcome.pool);
+    const involved = { kind: "Service", apiVersion: "v1", ...ref, uid: svc.metadata?.uid };
     for (const e of outcome.events) {
       log.info(e.message, { reason: e.reason, ip: outcome.ingress.join(",") });
-      const involved = { kind: "Service", apiVersion: "v1", ...ref, uid: svc.metadata?.uid };
-      await this.opts.writer.event(involved, e.type, e.reason, e.message);
+      // Events are best effort: a refused Event (namespace terminating, quota) must not block
+      // or repeat the state change it describes.
+      await this.opts.writer.event(involved, e.type, e.reason, e.message).catch((err: unknown) => {
+        log.warn("event not recorded", { reason: e.reason, err: describe(err) });
+      });
     }
   }
 }

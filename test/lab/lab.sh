@@ -20,6 +20,8 @@ cp_ip="198.18.0.1"
 cp_ip6="2001:db8:18::1"
 service_cidrs="198.18.128.0/20,2001:db8:128::/112"
 ready_timeout="${IRONLB_LAB_READY_TIMEOUT:-120}"
+# No node-lifecycle controller: the lab's "nodes" have no kubelet to post heartbeats.
+kcm_controllers="namespace-controller,garbage-collector-controller,endpointslice-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller"
 
 say() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
@@ -154,6 +156,8 @@ $(tail -n 15 "${lab}/logs/${name}.log" 2>/dev/null)"
   die "${what} not ready after ${timeout}s; see .lab/logs/${name}.log"
 }
 
+kcm_ready() { in_cp curl -fsSk --max-time 2 https://127.0.0.1:10257/healthz 2>/dev/null | grep -qx ok; }
+
 etcd_ready() { in_cp curl -fsS --max-time 2 http://127.0.0.1:2379/health 2>/dev/null | grep -q '"health":"true"'; }
 
 etcd_bin() {
@@ -213,6 +217,19 @@ cmd_up() {
     --event-ttl=1h --v=1
   wait_for kube-apiserver "${ready_timeout}" apiserver_ready apiserver
 
+  kubeconfig "${lab}/kubeconfig-controller-manager" "https://${cp_ip}:6443" controller-manager \
+    system:kube-controller-manager
+  say "starting kube-controller-manager (${kcm_controllers})"
+  start controller-manager "${ns_cp}" "${bin}/kube-controller-manager" \
+    --kubeconfig="${lab}/kubeconfig-controller-manager" \
+    --authentication-kubeconfig="${lab}/kubeconfig-controller-manager" \
+    --authorization-kubeconfig="${lab}/kubeconfig-controller-manager" \
+    --bind-address=127.0.0.1 --secure-port=10257 --cert-dir="${run}/kcm-certs" \
+    --controllers="${kcm_controllers}" --leader-elect=false --use-service-account-credentials \
+    --service-account-private-key-file="${pki}/sa.key" --root-ca-file="${pki}/ca.crt" \
+    --cluster-cidr=198.19.0.0/16 --service-cluster-ip-range="${service_cidrs}" --v=1
+  wait_for kube-controller-manager 60 kcm_ready controller-manager
+
   start apiserver-bridge-cp "${ns_cp}" socat "UNIX-LISTEN:${run}/apiserver.sock,fork,unlink-early,mode=600" \
     "TCP:${cp_ip}:6443"
   for _ in $(seq 50); do [[ -S "${run}/apiserver.sock" ]] && break; sleep 0.1; done
@@ -235,7 +252,9 @@ cmd_down() {
   trap - EXIT
   local name pid nsn
   if [[ -d "${lab}/pids" ]]; then
-    for name in apiserver-bridge-host apiserver-bridge-cp apiserver etcd; do stop "${name}"; done
+    for name in apiserver-bridge-host apiserver-bridge-cp controller-manager apiserver etcd; do
+      stop "${name}"
+    done
     for f in "${lab}"/pids/*.pid; do [[ -e "${f}" ]] && stop "$(basename "${f}" .pid)"; done
     rmdir "${lab}/pids" 2>/dev/null || true
   fi
@@ -245,7 +264,7 @@ cmd_down() {
     ip netns delete "${nsn}" 2>/dev/null || true
   done
   rm -rf "${run}"
-  rm -f "${lab}/kubeconfig" "${lab}/kubeconfig-in-lab"
+  rm -f "${lab}"/kubeconfig*
   rm -rf "${lab}/pki"
   say "lab is down"
 }
@@ -253,7 +272,7 @@ cmd_down() {
 cmd_status() {
   local name up=0
   printf '%-24s %s\n' COMPONENT STATE
-  for name in etcd apiserver apiserver-bridge-cp apiserver-bridge-host; do
+  for name in etcd apiserver controller-manager apiserver-bridge-cp apiserver-bridge-host; do
     if alive "${name}"; then printf '%-24s running (pid %s)\n' "${name}" "$(pid_of "${name}")"
     else printf '%-24s stopped\n' "${name}"; fi
   done

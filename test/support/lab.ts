@@ -18,6 +18,8 @@ export interface ControlPlane {
   readonly core: CoreV1Api;
   /** Runs kubectl against the lab with the admin kubeconfig; returns stdout. */
   kubectl(args: readonly string[], input?: string): string;
+  /** Creates the namespace unless it exists. */
+  ensureNamespace(name: string): void;
 }
 
 /** Why a root-only tier cannot run here, or undefined when it can. */
@@ -44,15 +46,20 @@ export function useControlPlane(): ControlPlane {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const kubectlBin = join(labDir, "bin", "kubectl");
+  const kubectl = (args: readonly string[], input?: string): string =>
+    execFileSync(kubectlBin, ["--kubeconfig", kubeconfigPath, ...args], {
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+      ...(input === undefined ? {} : { input }),
+    });
   return {
     kubeconfigPath,
     kc,
     core: kc.makeApiClient(CoreV1Api),
-    kubectl: (args, input) =>
-      execFileSync(kubectlBin, ["--kubeconfig", kubeconfigPath, ...args], {
-        encoding: "utf8",
-        ...(input === undefined ? {} : { input }),
-      }),
+    kubectl,
+    ensureNamespace: (name) => {
+      kubectl(["apply", "-f", "-"], `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n`);
+    },
   };
 }
 

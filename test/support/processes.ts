@@ -1,0 +1,95 @@
+/**
+ * Starting IronLB binaries from this repo for tests, and stopping them by PID (never by name).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { labDir, repoRoot } from "./lab.js";
+
+export interface RunningProcess {
+  readonly pid: number;
+  readonly logPath: string;
+  /** Sends `signal` and waits for the exit (SIGKILL after 10 s). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+export function startTs(
+  name: string,
+  entry: string,
+  args: readonly string[],
+  wrap: readonly string[] = [],
+): RunningProcess {
+  mkdirSync(join(labDir, "logs"), { recursive: true });
+  const logPath = join(labDir, "logs", `${name}.log`);
+  const log = createWriteStream(logPath, { flags: "a" });
+  const argv = [...wrap, process.execPath, "--import", "tsx", join(repoRoot, entry), ...args];
+  const [cmd, ...rest] = argv as [string, ...string[]];
+  const child: ChildProcess = spawn(cmd, rest, {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${entry}`);
+  return {
+    pid,
+    logPath,
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Polls `check` every 100 ms until it returns true or `timeoutMs` passes. */
+export async function eventually(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let nextPort = 17_472 + (process.pid % 1000) * 10;
+/** A port for a test process's monitoring endpoint, distinct within this test run. */
+export const freshPort = (): number => nextPort++;
+
+/** Starts the controller against the lab with the admin kubeconfig; resolves once /readyz is ok. */
+export async function startController(opts: {
+  namespace: string;
+  port?: number;
+  extraArgs?: readonly string[];
+}): Promise<RunningProcess & { port: number }> {
+  const port = opts.port ?? freshPort();
+  const proc = startTs(`controller-${opts.namespace}`, "controller/main.ts", [
+    "--kubeconfig",
+    join(labDir, "kubeconfig"),
+    "--namespace",
+    opts.namespace,
+    "--metrics-host",
+    "127.0.0.1",
+    "--metrics-port",
+    String(port),
+    ...(opts.extraArgs ?? []),
+  ]);
+  await eventually(`controller /readyz on :${port}`, async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    return res?.status === 200;
+  });
+  return { ...proc, port };
+}
