@@ -22,6 +22,8 @@ const skip = rootSkipReason();
 const compat = join(repoRoot, "..", "shared", "compat", "metallb");
 const poolNs = uniqueName("it-lb"); // the controller's own namespace: pools live here
 const svcNs = uniqueName("it-svc");
+/** Our own loadBalancerClass: other controllers running against the lab leave these Services alone. */
+const lbClass = `ironlb.io/${poolNs}`;
 let cp: ControlPlane;
 let controller: RunningProcess | undefined;
 
@@ -52,11 +54,26 @@ async function createService(
       metadata: { name, annotations },
       spec: {
         type: "LoadBalancer",
+        loadBalancerClass: lbClass,
         selector: { app: name },
         ports: [{ port: 8090, targetPort: 80 }],
       },
     },
   });
+}
+
+async function eventsOf(
+  name: string,
+): Promise<{ type: string; reason: string; message: string }[]> {
+  const list = await cp.core.listNamespacedEvent({
+    namespace: svcNs,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items.map((e) => ({
+    type: e.type ?? "",
+    reason: e.reason ?? "",
+    message: e.message ?? "",
+  }));
 }
 
 const readService = (name: string): Promise<V1Service> =>
@@ -92,9 +109,10 @@ describe("controller on the lab apiserver", { skip }, () => {
     for (const ns of [poolNs, svcNs, "metallb-system"]) cp.ensureNamespace(ns);
     cp.kubectl(
       ["apply", "-f", "-"],
-      `apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: all, namespace: ${poolNs}}\n`,
+      // Every pool of this test but "quiet" is announced.
+      `apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: most, namespace: ${poolNs}}\nspec: {ipAddressPools: [good, big, edit]}\n`,
     );
-    controller = await startController({ namespace: poolNs });
+    controller = await startController({ namespace: poolNs, extraArgs: ["--lb-class", lbClass] });
   });
 
   after(async () => {
@@ -196,7 +214,7 @@ describe("controller on the lab apiserver", { skip }, () => {
     for (const n of names.slice(0, 20)) before.delete(n);
     await controller?.stop();
     await createService("late", { "metallb.io/address-pool": "big" });
-    controller = await startController({ namespace: poolNs });
+    controller = await startController({ namespace: poolNs, extraArgs: ["--lb-class", lbClass] });
     const lateIp = await waitForIp("late");
     const list = await cp.core.listNamespacedService({ namespace: svcNs });
     let moved = 0;
@@ -208,6 +226,57 @@ describe("controller on the lab apiserver", { skip }, () => {
     assert.ok(
       ![...before.values()].includes(lateIp),
       `late got ${lateIp}, which another Service holds`,
+    );
+  });
+
+  test("a bad annotation IP gives a Warning event and a condition naming the field and value", async () => {
+    await createService("bad-ip", { "metallb.io/loadBalancerIPs": "198.18.60.300" });
+    await eventually(
+      "AllocationFailed",
+      async () => conditionOf(await readService("bad-ip"))?.status === "False",
+    );
+    const condition = conditionOf(await readService("bad-ip"));
+    assert.equal(condition?.reason, "RequestedIPUnavailable");
+    assert.match(condition?.message ?? "", /metallb\.io\/loadBalancerIPs "198\.18\.60\.300"/);
+    await eventually("the Warning event", async () =>
+      (await eventsOf("bad-ip")).some(
+        (e) => e.type === "Warning" && e.reason === "AllocationFailed",
+      ),
+    );
+    // The controller is still serving others.
+    await createService("after-bad", { "metallb.io/address-pool": "big" });
+    assert.match(await waitForIp("after-bad"), /^198\.18\.62\./);
+  });
+
+  test("a pool edit that drops an assigned IP moves the Service with a ClearAssignment event", async () => {
+    applyPool("edit", ["198.18.63.10-198.18.63.11"]);
+    await createService("edited", { "metallb.io/address-pool": "edit" });
+    assert.equal(await waitForIp("edited"), "198.18.63.10");
+    applyPool("edit", ["198.18.63.20-198.18.63.21"]);
+    await eventually(
+      "the new IP",
+      async () => ingressOf(await readService("edited"))[0] === "198.18.63.20",
+    );
+    const clear = (await eventsOf("edited")).find((e) => e.reason === "ClearAssignment");
+    assert.ok(clear, "ClearAssignment event");
+    assert.match(clear.message, /198\.18\.63\.10.*new IP: 198\.18\.63\.20/);
+  });
+
+  test("an IP from a pool no L2Advertisement selects is assigned with a NotAdvertised warning", async () => {
+    applyPool("quiet", ["198.18.64.10-198.18.64.11"]);
+    await createService("unannounced", { "metallb.io/address-pool": "quiet" });
+    assert.equal(await waitForIp("unannounced"), "198.18.64.10");
+    await eventually("NotAdvertised", async () =>
+      (await eventsOf("unannounced")).some(
+        (e) => e.type === "Warning" && e.reason === "NotAdvertised",
+      ),
+    );
+    await eventually("pool condition", async () =>
+      Boolean(
+        (await poolStatus("quiet"))?.conditions?.some(
+          (c) => c.type === "Advertised" && c.status === "False",
+        ),
+      ),
     );
   });
 });
