@@ -10,6 +10,7 @@ import {
   type L2Advertisement,
   METALLB_API_VERSION,
   paths,
+  toL2AdvertisementSpec,
 } from "../../lib/api/metallb.js";
 import { k8sSource } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
@@ -26,13 +27,7 @@ import {
 } from "../core/service-outcome.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { K8sClusterWriter } from "./k8s-cluster-writer.js";
-import {
-  shownOf,
-  toL2AdvertisementSpec,
-  toNamespaceInfo,
-  toPoolSpec,
-  toServiceInfo,
-} from "./mapping.js";
+import { shownOf, toNamespaceInfo, toPoolSpec, toServiceInfo } from "./mapping.js";
 import { PoolStatusSync } from "./pool-status-sync.js";
 
 export interface ControllerOptions {

@@ -18,29 +18,28 @@ import {
   METALLB_GROUP,
   type IPAddressPoolStatus,
 } from "../../lib/api/metallb.js";
+import { EventRecorder, type EventType, type ObjectRef } from "../../lib/adapters/events.js";
 import type { ServiceCondition } from "../core/service-outcome.js";
-
-export interface ObjectRef {
-  readonly kind: string;
-  readonly apiVersion: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid?: string | undefined;
-}
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export class K8sClusterWriter {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
+  private readonly events: EventRecorder;
 
   constructor(
     kc: KubeConfig,
-    private readonly component: string,
+    component: string,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.events = new EventRecorder(kc, component, component, now);
+  }
+
+  event(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
+    return this.events.record(ref, type, reason, message);
   }
 
   /**
@@ -97,37 +96,6 @@ export class K8sClusterWriter {
       },
       mergePatch,
     );
-  }
-
-  async event(
-    ref: ObjectRef,
-    type: "Normal" | "Warning",
-    reason: string,
-    message: string,
-  ): Promise<void> {
-    const now = this.now();
-    await this.core.createNamespacedEvent({
-      namespace: ref.namespace,
-      body: {
-        metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
-        involvedObject: {
-          kind: ref.kind,
-          apiVersion: ref.apiVersion,
-          namespace: ref.namespace,
-          name: ref.name,
-          ...(ref.uid ? { uid: ref.uid } : {}),
-        },
-        type,
-        reason,
-        message,
-        source: { component: this.component },
-        reportingComponent: this.component,
-        reportingInstance: this.component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
-    });
   }
 
   async writePoolStatus(

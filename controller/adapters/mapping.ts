@@ -4,9 +4,7 @@ import {
   ALLOCATED_FROM_POOL,
   IP_ALLOCATED_CONDITION,
   type IPAddressPool,
-  type L2Advertisement,
 } from "../../lib/api/metallb.js";
-import type { L2AdvertisementSpec } from "../../lib/core/l2-advertisement.js";
 import type { NamespaceInfo, PoolSpec } from "../core/pool-set.js";
 import type { ServiceInfo } from "../core/service-request.js";
 import type { ServiceShown } from "../core/service-outcome.js";
@@ -54,12 +52,4 @@ export const toPoolSpec = (pool: IPAddressPool): PoolSpec => ({
 export const toNamespaceInfo = (ns: V1Namespace): NamespaceInfo => ({
   name: ns.metadata?.name ?? "",
   labels: ns.metadata?.labels ?? {},
-});
-
-export const toL2AdvertisementSpec = (adv: L2Advertisement): L2AdvertisementSpec => ({
-  name: adv.metadata?.name ?? "",
-  ipAddressPools: adv.spec?.ipAddressPools,
-  ipAddressPoolSelectors: adv.spec?.ipAddressPoolSelectors,
-  nodeSelectors: adv.spec?.nodeSelectors,
-  interfaces: adv.spec?.interfaces,
 });

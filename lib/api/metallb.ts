@@ -1,5 +1,6 @@
 /** The MetalLB API IronLB serves (metallb.io/v1beta1), as TypeScript shapes. */
 import type { KubernetesObject, V1Condition } from "@kubernetes/client-node";
+import type { L2AdvertisementSpec } from "../core/l2-advertisement.js";
 import type { LabelSelector } from "../core/label-selector.js";
 
 export const METALLB_GROUP = "metallb.io";
@@ -62,3 +63,11 @@ export const paths = {
   l2Advertisements: (ns: string) => `/apis/metallb.io/v1beta1/namespaces/${ns}/l2advertisements`,
   leases: (ns: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
 } as const;
+
+export const toL2AdvertisementSpec = (adv: L2Advertisement): L2AdvertisementSpec => ({
+  name: adv.metadata?.name ?? "",
+  ipAddressPools: adv.spec?.ipAddressPools,
+  ipAddressPoolSelectors: adv.spec?.ipAddressPoolSelectors,
+  nodeSelectors: adv.spec?.nodeSelectors,
+  interfaces: adv.spec?.interfaces,
+});

@@ -1,0 +1,111 @@
+/** Builds the speaker core's ClusterView from the objects its reflectors hold. */
+import type { V1EndpointSlice, V1Lease, V1Node, V1Service } from "@kubernetes/client-node";
+import {
+  ALLOCATED_FROM_POOL,
+  type IPAddressPool,
+  type L2Advertisement,
+  toL2AdvertisementSpec,
+} from "../../lib/api/metallb.js";
+import type { Labels } from "../../lib/core/label-selector.js";
+import type { ClusterView, EndpointView, NodeView, ServiceView } from "../core/announcements.js";
+import { DURATION_ANNOTATION, LEASE_PREFIX, MACS_ANNOTATION } from "./lease-keeper.js";
+
+export const EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+export function serviceView(svc: V1Service): ServiceView | undefined {
+  if (svc.spec?.type !== "LoadBalancer") return undefined;
+  const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+  if (ips.length === 0) return undefined;
+  return {
+    key: `${svc.metadata?.namespace}/${svc.metadata?.name}`,
+    ips,
+    pool: svc.metadata?.annotations?.[ALLOCATED_FROM_POOL],
+    trafficPolicy: svc.spec.externalTrafficPolicy === "Local" ? "Local" : "Cluster",
+  };
+}
+
+/** Ready endpoints per Service, merged over all its EndpointSlices. */
+export function endpointViews(slices: readonly V1EndpointSlice[]): Map<string, EndpointView> {
+  const out = new Map<string, { hasReadyEndpoint: boolean; nodesWithReadyEndpoint: Set<string> }>();
+  for (const slice of slices) {
+    const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) continue;
+    const key = `${slice.metadata?.namespace}/${svc}`;
+    const entry = out.get(key) ?? {
+      hasReadyEndpoint: false,
+      nodesWithReadyEndpoint: new Set<string>(),
+    };
+    for (const ep of slice.endpoints) {
+      if (ep.conditions?.ready === false) continue;
+      entry.hasReadyEndpoint = true;
+      if (ep.nodeName) entry.nodesWithReadyEndpoint.add(ep.nodeName);
+    }
+    out.set(key, entry);
+  }
+  return out;
+}
+
+export function nodeViews(nodes: readonly V1Node[]): Map<string, NodeView> {
+  return new Map(
+    nodes.map((n) => {
+      const labels = n.metadata?.labels ?? {};
+      const unavailable = n.status?.conditions?.some(
+        (c) => c.type === "NetworkUnavailable" && c.status === "True",
+      );
+      const view: NodeView = {
+        labels,
+        networkUnavailable: unavailable ?? false,
+        excludedByLabel: EXCLUDE_LABEL in labels,
+      };
+      return [n.metadata?.name ?? "", view] as const;
+    }),
+  );
+}
+
+export interface SpeakerLease {
+  readonly holder: string;
+  readonly renewTime: string;
+  readonly durationMs: number;
+  readonly macs: readonly string[];
+}
+
+export function speakerLease(lease: V1Lease): SpeakerLease | undefined {
+  const name = lease.metadata?.name ?? "";
+  const holder = lease.spec?.holderIdentity;
+  if (!name.startsWith(LEASE_PREFIX) || !holder) return undefined;
+  const annotated = Number(lease.metadata?.annotations?.[DURATION_ANNOTATION]);
+  const durationMs = annotated > 0 ? annotated : (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
+  const renew = lease.spec?.renewTime as unknown;
+  const macs = (lease.metadata?.annotations?.[MACS_ANNOTATION] ?? "").split(",").filter(Boolean);
+  return {
+    holder,
+    renewTime:
+      renew instanceof Date
+        ? renew.toISOString()
+        : String(renew ?? lease.metadata?.resourceVersion),
+    durationMs,
+    macs,
+  };
+}
+
+export function clusterView(input: {
+  services: readonly V1Service[];
+  slices: readonly V1EndpointSlice[];
+  nodes: readonly V1Node[];
+  pools: readonly IPAddressPool[];
+  advertisements: readonly L2Advertisement[];
+  liveSpeakers: ReadonlySet<string>;
+}): ClusterView {
+  const poolLabels = new Map<string, Labels>(
+    input.pools.map((p) => [p.metadata?.name ?? "", p.metadata?.labels ?? {}]),
+  );
+  return {
+    services: input.services.flatMap((s) => serviceView(s) ?? []),
+    endpoints: endpointViews(input.slices),
+    nodes: nodeViews(input.nodes),
+    poolLabels,
+    advertisements: input.advertisements.map(toL2AdvertisementSpec),
+    liveSpeakers: input.liveSpeakers,
+  };
+}

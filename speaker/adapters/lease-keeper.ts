@@ -1,0 +1,124 @@
+/**
+ * Holds this speaker's Lease `speaker-<node>`: creates it, renews it on a short interval with a
+ * one-request merge patch, and deletes it on graceful shutdown so peers take over at once. The
+ * precise duration (sub-second) and this node's MACs travel as annotations; peers use the MACs
+ * to tell a takeover from an address conflict.
+ */
+import {
+  CoordinationV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from "@kubernetes/client-node";
+import type { Logger } from "../../lib/adapters/logger.js";
+import { describe } from "../../lib/adapters/reflector.js";
+
+export const LEASE_PREFIX = "speaker-";
+export const DURATION_ANNOTATION = "ironlb.io/lease-duration-ms";
+export const MACS_ANNOTATION = "ironlb.io/macs";
+
+export interface LeaseTiming {
+  readonly renewMs: number;
+  readonly durationMs: number;
+}
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+/** RFC 3339 with microseconds, as the API's MicroTime wants it. */
+const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+
+export class LeaseKeeper {
+  private readonly api: CoordinationV1Api;
+  private timer: NodeJS.Timeout | undefined;
+  private lastSuccess = -Infinity;
+  private macs = "";
+  private stopped = false;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly opts: {
+      namespace: string;
+      node: string;
+      timing: LeaseTiming;
+      log: Logger;
+      now?: () => number;
+    },
+  ) {
+    this.api = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  get name(): string {
+    return `${LEASE_PREFIX}${this.opts.node}`;
+  }
+
+  /** Renewals are getting through: peers can see this node as live. */
+  healthy(): boolean {
+    return this.now() - this.lastSuccess < this.opts.timing.durationMs;
+  }
+
+  setMacs(macs: readonly string[]): void {
+    this.macs = [...macs].sort().join(",");
+  }
+
+  start(): void {
+    void this.renew();
+  }
+
+  /** Stops renewing and deletes the Lease (graceful shutdown: instant handover). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.api
+      .deleteNamespacedLease({ name: this.name, namespace: this.opts.namespace })
+      .catch((e: unknown) => {
+        this.opts.log.warn("could not delete my Lease; peers take over when it expires", {
+          err: describe(e),
+        });
+      });
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  private async renew(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.write();
+      this.lastSuccess = this.now();
+    } catch (e) {
+      this.opts.log.warn("Lease renewal failed", { err: describe(e) });
+    }
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.renew(), this.opts.timing.renewMs);
+  }
+
+  private async write(): Promise<void> {
+    const { namespace, node, timing } = this.opts;
+    const now = new Date(this.now());
+    const metadata = {
+      name: this.name,
+      annotations: {
+        [DURATION_ANNOTATION]: String(timing.durationMs),
+        [MACS_ANNOTATION]: this.macs,
+      },
+      labels: { "app.kubernetes.io/component": "speaker", "app.kubernetes.io/name": "ironlb" },
+    };
+    const spec = {
+      holderIdentity: node,
+      leaseDurationSeconds: Math.ceil(timing.durationMs / 1000),
+      renewTime: microTime(now),
+    };
+    try {
+      await this.api.patchNamespacedLease(
+        { name: this.name, namespace, body: { metadata, spec } },
+        mergePatch,
+      );
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+      await this.api.createNamespacedLease({
+        namespace,
+        body: { metadata, spec: { ...spec, renewTime: now, acquireTime: now } as never },
+      });
+    }
+  }
+}

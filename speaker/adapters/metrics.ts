@@ -1,0 +1,89 @@
+/** The speaker's Prometheus metrics, MetalLB's names, fed from the announcer's counters. */
+import { Counter, Gauge, Registry } from "prom-client";
+import type { AnnouncerCounters } from "./announcer-counters.js";
+import type { IpPlan } from "../core/announcements.js";
+
+export class SpeakerMetrics {
+  readonly registry = new Registry();
+  private readonly announced = new Gauge({
+    name: "metallb_speaker_announced",
+    help: "Services being announced from this node (1 per announced IP and service)",
+    labelNames: ["ip", "node", "protocol", "service"],
+    registers: [this.registry],
+  });
+  private readonly perIp = {
+    requestsReceived: this.counter(
+      "metallb_layer2_requests_received",
+      "Number of layer2 requests received for owned IPs",
+    ),
+    responsesSent: this.counter(
+      "metallb_layer2_responses_sent",
+      "Number of layer2 responses sent for owned IPs",
+    ),
+    gratuitousSent: this.counter(
+      "metallb_layer2_gratuitous_sent",
+      "Number of gratuitous layer2 packets sent for owned IPs",
+    ),
+  };
+  private readonly conflicts = new Counter({
+    name: "ironlb_speaker_address_conflicts_total",
+    help: "Foreign MACs seen claiming an IP this node probes or announces",
+    registers: [this.registry],
+  });
+  private readonly drops = new Counter({
+    name: "ironlb_speaker_frames_dropped_total",
+    help: "Received ARP/NDP frames not answered, by reason",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  private last: AnnouncerCounters | undefined;
+
+  constructor(
+    private readonly node: string,
+    read: () => AnnouncerCounters,
+  ) {
+    // Counters are read from the announcer when Prometheus scrapes.
+    const sync = (c: AnnouncerCounters): void => this.sync(c);
+    new Gauge({
+      name: "ironlb_speaker_frames_received",
+      help: "ARP/NDP frames that passed the kernel filter since start",
+      registers: [this.registry],
+      collect() {
+        const counters = read();
+        sync(counters);
+        this.set(counters.framesReceived);
+      },
+    });
+  }
+
+  private counter(name: string, help: string): Counter<"ip"> {
+    return new Counter({ name, help, labelNames: ["ip"], registers: [this.registry] });
+  }
+
+  setPlan(plans: ReadonlyMap<string, IpPlan>): void {
+    this.announced.reset();
+    for (const plan of plans.values()) {
+      if (plan.election.winner !== this.node) continue;
+      for (const service of plan.services) {
+        this.announced.set({ ip: plan.ip, node: this.node, protocol: "layer2", service }, 1);
+      }
+    }
+  }
+
+  private sync(now: AnnouncerCounters): void {
+    const before = this.last;
+    this.last = now;
+    for (const key of ["requestsReceived", "responsesSent", "gratuitousSent"] as const) {
+      for (const [ip, n] of Object.entries(now[key])) {
+        const delta = n - (before?.[key][ip] ?? 0);
+        if (delta > 0) this.perIp[key].inc({ ip }, delta);
+      }
+    }
+    const conflicts = now.conflicts - (before?.conflicts ?? 0);
+    if (conflicts > 0) this.conflicts.inc(conflicts);
+    for (const [reason, n] of Object.entries(now.drops)) {
+      const delta = (n ?? 0) - (before?.drops[reason as keyof AnnouncerCounters["drops"]] ?? 0);
+      if (delta > 0) this.drops.inc({ reason }, delta);
+    }
+  }
+}

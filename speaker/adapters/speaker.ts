@@ -1,0 +1,279 @@
+/**
+ * The speaker's loop. Reflectors and the Lease watch only mark the view dirty; one recompute
+ * turns the view into a plan (pure: election per IP), the plan into the IPs this node owns with
+ * their interfaces, and hands those to the L2 announcer. Status (ServiceL2Status, nodeAssigned)
+ * follows ownership changes. While this node cannot renew its Lease (API away), liveness is
+ * frozen, so nothing moves and what it owns keeps being announced.
+ */
+import type {
+  KubeConfig,
+  V1EndpointSlice,
+  V1Lease,
+  V1Node,
+  V1Service,
+} from "@kubernetes/client-node";
+import {
+  type IPAddressPool,
+  type L2Advertisement,
+  METALLB_API_VERSION,
+  paths,
+} from "../../lib/api/metallb.js";
+import type { EventRecorder } from "../../lib/adapters/events.js";
+import { k8sSource, type ResourceRef } from "../../lib/adapters/k8s-source.js";
+import type { Logger } from "../../lib/adapters/logger.js";
+import { describe, Reflector } from "../../lib/adapters/reflector.js";
+import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
+import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
+import { LivenessTracker } from "../core/liveness.js";
+import { clusterView, speakerLease } from "./cluster-view.js";
+import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
+import type { LeaseKeeper } from "./lease-keeper.js";
+import type { SpeakerStatusWriter } from "./speaker-status.js";
+
+export interface SpeakerOptions {
+  readonly kc: KubeConfig;
+  readonly node: string;
+  readonly namespace: string;
+  readonly exclude: readonly string[];
+  readonly log: Logger;
+  readonly announcer: L2Announcer;
+  readonly lease: LeaseKeeper;
+  readonly status: SpeakerStatusWriter;
+  readonly events: EventRecorder;
+  readonly onPlan?: (
+    plans: ReadonlyMap<string, IpPlan>,
+    owned: ReadonlyMap<string, readonly string[]>,
+  ) => void;
+}
+
+type Obj = { metadata?: { name?: string; namespace?: string } };
+
+export class Speaker {
+  private readonly reflectors: Reflector<Obj>[] = [];
+  private readonly services: Reflector<V1Service>;
+  private readonly slices: Reflector<V1EndpointSlice>;
+  private readonly nodes: Reflector<V1Node>;
+  private readonly pools: Reflector<IPAddressPool>;
+  private readonly advertisements: Reflector<L2Advertisement>;
+  private readonly leases: Reflector<V1Lease>;
+  private readonly liveness = new LivenessTracker();
+  private links: readonly LinkInfo[] = [];
+  private owned = new Map<string, readonly string[]>();
+  /** Services this node announces (key -> IPs), for status and nodeAssigned. */
+  private announcing = new Map<string, string>();
+  private lastOwners = new Map<string, string | undefined>();
+  private plans: ReadonlyMap<string, IpPlan> = new Map();
+  private scheduled = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private apiWasHealthy = true;
+
+  constructor(private readonly opts: SpeakerOptions) {
+    const { namespace } = opts;
+    const ns = { namespace };
+    this.services = this.reflect("services", {
+      apiVersion: "v1",
+      kind: "Service",
+      path: paths.services,
+    });
+    this.slices = this.reflect("endpointslices", {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      path: paths.endpointSlices,
+    });
+    this.nodes = this.reflect("nodes", { apiVersion: "v1", kind: "Node", path: paths.nodes });
+    this.pools = this.reflect("ipaddresspools", {
+      apiVersion: METALLB_API_VERSION,
+      kind: "IPAddressPool",
+      path: paths.pools(namespace),
+      ...ns,
+    });
+    this.advertisements = this.reflect("l2advertisements", {
+      apiVersion: METALLB_API_VERSION,
+      kind: "L2Advertisement",
+      path: paths.l2Advertisements(namespace),
+      ...ns,
+    });
+    this.leases = this.reflect(
+      "leases",
+      { apiVersion: "coordination.k8s.io/v1", kind: "Lease", path: paths.leases(namespace), ...ns },
+      (type, lease) => this.onLease(type, lease),
+    );
+  }
+
+  private reflect<T extends Obj>(
+    name: string,
+    ref: ResourceRef,
+    onEvent?: (type: string, obj: T) => void,
+  ): Reflector<T> {
+    const reflector = new Reflector<T>({
+      name,
+      source: k8sSource<T & { apiVersion?: string; kind?: string }>(this.opts.kc, ref),
+      log: this.opts.log.child({ op: "reflector" }),
+      handler: {
+        onEvent: (type, obj) => {
+          onEvent?.(type, obj);
+          this.schedule();
+        },
+        onSynced: () => this.schedule(),
+      },
+    });
+    this.reflectors.push(reflector as unknown as Reflector<Obj>);
+    return reflector;
+  }
+
+  start(): void {
+    for (const r of this.reflectors) r.start();
+  }
+
+  /** Ready once every reflector synced (the first plan is then computed). */
+  ready(): true | string {
+    const waiting = this.reflectors.filter((r) => !r.synced).length;
+    return waiting === 0 ? true : `${waiting} watches not synced yet`;
+  }
+
+  setLinks(links: readonly LinkInfo[]): void {
+    this.links = links;
+    this.schedule();
+  }
+
+  stop(): void {
+    for (const r of this.reflectors) r.stop();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+  }
+
+  private onLease(type: string, lease: V1Lease): void {
+    const seen = speakerLease(lease);
+    if (!seen) return;
+    if (type === "DELETED") this.liveness.forget(seen.holder);
+    else this.liveness.observe(seen, Date.now());
+    this.opts.announcer.setPeerMacs(this.peerMacs());
+  }
+
+  private peerMacs(): string[] {
+    return this.leases.items().flatMap((l) => {
+      const s = speakerLease(l);
+      return s && s.holder !== this.opts.node ? s.macs : [];
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.recompute();
+    });
+  }
+
+  private recompute(): void {
+    if (this.reflectors.some((r) => !r.synced)) return;
+    const now = Date.now();
+    const apiHealthy = this.opts.lease.healthy();
+    if (apiHealthy !== this.apiWasHealthy) {
+      this.apiWasHealthy = apiHealthy;
+      const msg = apiHealthy
+        ? "apiserver reachable again"
+        : "apiserver unreachable: keeping current owners";
+      this.opts.log.warn(msg);
+    }
+    const live = new Set(this.liveness.live(now, apiHealthy));
+    live.add(this.opts.node); // this process is alive by definition, and renewing if it can
+    const view = clusterView({
+      services: this.services.items(),
+      slices: this.slices.items(),
+      nodes: this.nodes.items(),
+      pools: this.pools.items(),
+      advertisements: this.advertisements.items(),
+      liveSpeakers: live,
+    });
+    const plans = planAnnouncements(view, this.opts.node);
+    this.apply(plans);
+    this.armExpiry(now);
+  }
+
+  private apply(plans: ReadonlyMap<string, IpPlan>): void {
+    const owned = interfacesPerIp(ownedBy(plans, this.opts.node), this.links, this.opts.exclude);
+    const takeovers = [...owned.keys()].filter((ip) => {
+      const before = this.lastOwners.get(ip);
+      return before !== undefined && before !== this.opts.node;
+    });
+    this.opts.announcer.setOwned(owned, { takeovers });
+    this.lastOwners = new Map([...plans].map(([ip, p]) => [ip, p.election.winner]));
+    this.plans = plans;
+    this.owned = owned;
+    this.opts.onPlan?.(plans, owned);
+    this.syncStatus(plans);
+  }
+
+  private syncStatus(plans: ReadonlyMap<string, IpPlan>): void {
+    const now = new Map<string, string>();
+    for (const plan of plans.values()) {
+      if (plan.election.winner !== this.opts.node) continue;
+      for (const svc of plan.services) now.set(svc, [...(this.owned.get(plan.ip) ?? [])].join(","));
+    }
+    for (const [svc, ifaces] of now) {
+      if (this.announcing.get(svc) === ifaces) continue;
+      const gained = !this.announcing.has(svc);
+      void this.claim(svc, ifaces.split(",").filter(Boolean), gained);
+    }
+    for (const svc of this.announcing.keys()) if (!now.has(svc)) void this.release(svc);
+    this.announcing = now;
+  }
+
+  private async claim(key: string, interfaces: string[], gained: boolean): Promise<void> {
+    const [namespace = "", name = ""] = key.split("/");
+    const svc = this.services.get(key);
+    try {
+      await this.opts.status.claim({ namespace, name }, interfaces);
+      if (gained) {
+        const message = `announcing from node "${this.opts.node}" with protocol "layer2"`;
+        await this.opts.events.record(
+          { kind: "Service", apiVersion: "v1", namespace, name, uid: svc?.metadata?.uid },
+          "Normal",
+          "nodeAssigned",
+          message,
+        );
+        this.opts.log.info(message, { service: key, reason: "nodeAssigned" });
+      }
+    } catch (e) {
+      this.opts.log.warn("could not record announcement status", {
+        service: key,
+        err: describe(e),
+      });
+    }
+  }
+
+  private async release(key: string): Promise<void> {
+    const [namespace = "", name = ""] = key.split("/");
+    await this.opts.status.release({ namespace, name }).catch((e: unknown) => {
+      this.opts.log.warn("could not remove announcement status", {
+        service: key,
+        err: describe(e),
+      });
+    });
+  }
+
+  /** A foreign MAC claims an IP this node probes or announces: say so on every Service using it. */
+  reportConflict(c: AddressConflictReport): void {
+    const message = `IP ${c.ip} is also claimed by MAC ${c.mac} on ${c.iface} (${c.evidence}, while ${c.phase}): not announcing it from node "${this.opts.node}"`;
+    this.opts.log.warn(message, { ip: c.ip, iface: c.iface, reason: "AddressConflict" });
+    for (const key of this.plans.get(c.ip)?.services ?? []) {
+      const [namespace = "", name = ""] = key.split("/");
+      const uid = this.services.get(key)?.metadata?.uid;
+      const ref = { kind: "Service", apiVersion: "v1", namespace, name, uid };
+      this.opts.events.record(ref, "Warning", "AddressConflict", message).catch((e: unknown) => {
+        this.opts.log.warn("event not recorded", { service: key, err: describe(e) });
+      });
+    }
+  }
+
+  /** Recompute when the next peer Lease would expire without a renewal. */
+  private armExpiry(now: number): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const next = this.liveness.nextExpiry(now);
+    const healthCheck = now + 500; // also notices our own API health changing
+    const at = next === undefined ? healthCheck : Math.min(next, healthCheck);
+    this.expiryTimer = setTimeout(() => this.schedule(), Math.max(10, at - now + 5));
+    this.expiryTimer.unref();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Which speakers are live, from their Leases. A speaker is live while its Lease keeps being
+ * renewed: liveness is measured on THIS node's clock from the moment a renewal was observed, so
+ * clock skew between nodes cannot make a peer look dead or alive. A deleted Lease (graceful
+ * shutdown) ends liveness at once. While this node cannot reach the apiserver it sees no
+ * renewals at all, so the view is frozen instead of letting every peer expire.
+ */
+export interface LeaseObservation {
+  /** `spec.holderIdentity`: the node name. */
+  readonly holder: string;
+  /** `spec.renewTime` as written by the holder (opaque: only its changes matter). */
+  readonly renewTime: string;
+  readonly durationMs: number;
+}
+
+interface Seen {
+  readonly renewTime: string;
+  readonly seenAt: number;
+  readonly durationMs: number;
+}
+
+export class LivenessTracker {
+  private readonly seen = new Map<string, Seen>();
+  private frozen: ReadonlySet<string> | undefined;
+
+  /** A Lease was added or modified (observed at `now`, this node's clock). */
+  observe(lease: LeaseObservation, now: number): void {
+    const old = this.seen.get(lease.holder);
+    if (old && old.renewTime === lease.renewTime) return;
+    this.seen.set(lease.holder, {
+      renewTime: lease.renewTime,
+      seenAt: now,
+      durationMs: lease.durationMs,
+    });
+  }
+
+  /** The Lease was deleted: its speaker stopped on purpose. */
+  forget(holder: string): void {
+    this.seen.delete(holder);
+  }
+
+  /**
+   * Live speakers at `now`. With `apiHealthy` false the last healthy answer is kept, so an API
+   * outage moves no IP; when health returns, renewals seen during recovery count afresh.
+   */
+  live(now: number, apiHealthy: boolean): ReadonlySet<string> {
+    if (!apiHealthy) {
+      this.frozen ??= this.compute(now);
+      return this.frozen;
+    }
+    if (this.frozen) {
+      // Do not expire peers for the time we could not see them.
+      for (const [holder, s] of this.seen) this.seen.set(holder, { ...s, seenAt: now });
+      this.frozen = undefined;
+    }
+    return this.compute(now);
+  }
+
+  /** When the live set may next change without any new observation (for a timer). */
+  nextExpiry(now: number): number | undefined {
+    let next: number | undefined;
+    for (const s of this.seen.values()) {
+      const at = s.seenAt + s.durationMs;
+      if (at > now && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  private compute(now: number): ReadonlySet<string> {
+    const live = new Set<string>();
+    for (const [holder, s] of this.seen) if (now - s.seenAt < s.durationMs) live.add(holder);
+    return live;
+  }
+}
