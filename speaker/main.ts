@@ -1,0 +1,154 @@
+/** IronLB speaker: answers ARP/NDP for the IPs this node owns. Composition root. */
+import { KubeConfig } from "@kubernetes/client-node";
+import { EventRecorder } from "../lib/adapters/events.js";
+import { MonitoringServer } from "../lib/adapters/http-server.js";
+import { createLogger } from "../lib/adapters/logger.js";
+import { describe } from "../lib/adapters/reflector.js";
+import { parseFlags, usage } from "../lib/core/flags.js";
+import { DEFAULT_EXCLUDE } from "./core/interface-choice.js";
+import { InterfaceWatcher } from "./adapters/interfaces.js";
+import { L2Announcer } from "./adapters/l2-announcer.js";
+import { LeaseKeeper } from "./adapters/lease-keeper.js";
+import { SpeakerMetrics } from "./adapters/metrics.js";
+import { Speaker } from "./adapters/speaker.js";
+import { SpeakerStatusWriter } from "./adapters/speaker-status.js";
+
+const FLAGS = {
+  "node-name": { env: "METALLB_NODE_NAME", default: "", help: "this node's name (required)" },
+  namespace: {
+    env: "METALLB_NAMESPACE",
+    default: "metallb-system",
+    help: "namespace of pools, advertisements, Leases",
+  },
+  kubeconfig: { env: "KUBECONFIG", default: "", help: "kubeconfig file (default: in-cluster)" },
+  "lease-renew-ms": {
+    env: "IRONLB_LEASE_RENEW_MS",
+    default: "500",
+    help: "how often this speaker renews its Lease (one apiserver write each)",
+    number: true,
+    min: 100,
+    max: 10_000,
+  },
+  "lease-duration-ms": {
+    env: "IRONLB_LEASE_DURATION_MS",
+    default: "1500",
+    help: "a speaker is dead this long after its last renewal (>= 2x renew; failover time)",
+    number: true,
+    min: 300,
+    max: 60_000,
+  },
+  "exclude-interfaces": {
+    env: "IRONLB_EXCLUDE_INTERFACES",
+    default: DEFAULT_EXCLUDE.join(","),
+    help: "comma-separated globs of interfaces never announced on",
+  },
+  "metrics-host": {
+    env: "METALLB_HOST",
+    default: "0.0.0.0",
+    help: "address of /metrics, /healthz, /readyz",
+  },
+  "metrics-port": {
+    env: "METALLB_ML_METRICS_PORT",
+    default: "7472",
+    help: "port of /metrics",
+    number: true,
+    min: 1,
+    max: 65535,
+  },
+  "log-level": { env: "METALLB_LOG_LEVEL", default: "info", help: "error, warn, info or debug" },
+} as const;
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--help")) {
+    process.stdout.write(`${usage("ironlb-speaker", FLAGS)}\n`);
+    return;
+  }
+  const parsed = parseFlags(FLAGS, process.argv.slice(2), process.env);
+  const node = parsed.ok ? parsed.value.values["node-name"] : "";
+  if (!parsed.ok || node === "") {
+    const why = parsed.ok ? "--node-name (or METALLB_NODE_NAME) is required" : parsed.error;
+    process.stderr.write(`ironlb-speaker: ${why}\n${usage("ironlb-speaker", FLAGS)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const flags = parsed.value.values;
+  const log = createLogger("speaker", flags["log-level"]).child({ node });
+  for (const w of parsed.value.warnings) log.warn(w);
+  const renewMs = Number(flags["lease-renew-ms"]);
+  let durationMs = Number(flags["lease-duration-ms"]);
+  if (durationMs < 2 * renewMs) {
+    log.warn(
+      `--lease-duration-ms=${durationMs} is under twice the renew interval; using ${2 * renewMs}`,
+    );
+    durationMs = 2 * renewMs;
+  }
+  const exclude = flags["exclude-interfaces"]
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+  const kc = new KubeConfig();
+  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+  else kc.loadFromCluster();
+
+  const announcer = new L2Announcer({
+    onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),
+    onConflict: (c) => speaker.reportConflict(c),
+  });
+  const lease = new LeaseKeeper(kc, {
+    namespace: flags.namespace,
+    node,
+    timing: { renewMs, durationMs },
+    log,
+  });
+  const metrics = new SpeakerMetrics(node, () => announcer.counters());
+  const events = new EventRecorder(kc, "metallb-speaker", node);
+  const speaker: Speaker = new Speaker({
+    kc,
+    node,
+    namespace: flags.namespace,
+    exclude,
+    log,
+    announcer,
+    lease,
+    status: new SpeakerStatusWriter(kc, flags.namespace, node),
+    events,
+    onPlan: (plans) => metrics.setPlan(plans),
+  });
+  const interfaces = new InterfaceWatcher({
+    onChange: (links) => {
+      announcer.setInterfaces(links.filter((l) => l.mac));
+      lease.setMacs(links.map((l) => l.mac).filter((m) => m && m !== "00:00:00:00:00:00"));
+      speaker.setLinks(links);
+    },
+    onError: (e) => log.warn(e.message),
+  });
+  const monitoring = new MonitoringServer(metrics.registry, {
+    healthy: () => true,
+    ready: () => speaker.ready(),
+  });
+  await monitoring.start(flags["metrics-host"], Number(flags["metrics-port"]));
+  await interfaces.rescan();
+  interfaces.start();
+  lease.start();
+  speaker.start();
+  log.info("speaker started", { namespace: flags.namespace, renewMs, durationMs });
+
+  const shutdown = (signal: string): void => {
+    log.info("stopping: handing over at once", { reason: signal });
+    announcer.stop();
+    speaker.stop();
+    interfaces.stop();
+    void lease
+      .stop()
+      .then(() => monitoring.stop())
+      .then(() => process.exit(0));
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`ironlb-speaker: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
