@@ -10,7 +10,7 @@ cache="${IRONLB_CACHE:-${HOME}/.cache/ironlb}"
 say() { printf '[deps] %s\n' "$*" >&2; }
 die() { printf '[deps] error: %s\n' "$*" >&2; exit 1; }
 
-debs=(iproute2 iptables socat openssl curl arping tcpdump libpcap-dev conntrack ca-certificates)
+debs=(iproute2 iptables socat openssl curl arping iputils-ping tcpdump libpcap-dev conntrack ca-certificates)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

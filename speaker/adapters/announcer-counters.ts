@@ -1,0 +1,71 @@
+/**
+ * What the L2 announcer did, as plain monotonic numbers for the metrics wiring to read:
+ * per IP like MetalLB's `metallb_layer2_{requests_received,responses_sent,gratuitous_sent}`, and
+ * totals for the rest. Drops are counted by reason only (a flood for unowned IPs must not create
+ * one series per IP).
+ */
+import type { DropReason } from "../core/responder.js";
+
+/**
+ * The core's reasons, plus `probing` (asked about an IP whose probe window is still open) and
+ * `conflicted` (asked about an IP withheld after an address conflict).
+ */
+export type AnnouncerDropReason = DropReason | "probing" | "conflicted";
+
+export interface AnnouncerCounters {
+  /** Frames that passed the kernel filter. */
+  readonly framesReceived: number;
+  /** Requests (ARP request/probe, NS) for an IP we announce on that interface, by IP. */
+  readonly requestsReceived: Readonly<Record<string, number>>;
+  /** Replies sent (ARP reply, solicited NA), by IP. */
+  readonly responsesSent: Readonly<Record<string, number>>;
+  /** Gratuitous ARPs and unsolicited NAs sent, by IP (one per interface per slot). */
+  readonly gratuitousSent: Readonly<Record<string, number>>;
+  /** ARP probes and DAD solicitations sent before a first announcement. */
+  readonly probesSent: number;
+  readonly conflicts: number;
+  /** Frames the socket refused to send. */
+  readonly sendErrors: number;
+  readonly drops: Readonly<Partial<Record<AnnouncerDropReason, number>>>;
+}
+
+const bump = <K>(map: Map<K, number>, key: K): void => {
+  map.set(key, (map.get(key) ?? 0) + 1);
+};
+
+export class CounterSet {
+  framesReceived = 0;
+  probesSent = 0;
+  conflicts = 0;
+  sendErrors = 0;
+  readonly #requests = new Map<string, number>();
+  readonly #responses = new Map<string, number>();
+  readonly #gratuitous = new Map<string, number>();
+  readonly #drops = new Map<AnnouncerDropReason, number>();
+
+  request(ip: string): void {
+    bump(this.#requests, ip);
+  }
+  response(ip: string): void {
+    bump(this.#responses, ip);
+  }
+  gratuitous(ip: string): void {
+    bump(this.#gratuitous, ip);
+  }
+  drop(reason: AnnouncerDropReason): void {
+    bump(this.#drops, reason);
+  }
+
+  snapshot(): AnnouncerCounters {
+    return {
+      framesReceived: this.framesReceived,
+      requestsReceived: Object.fromEntries(this.#requests),
+      responsesSent: Object.fromEntries(this.#responses),
+      gratuitousSent: Object.fromEntries(this.#gratuitous),
+      probesSent: this.probesSent,
+      conflicts: this.conflicts,
+      sendErrors: this.sendErrors,
+      drops: Object.fromEntries(this.#drops),
+    };
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The speaker's link layer on real interfaces: for each IP this node owns, on each interface the
+ * caller names for it, answer ARP requests and Neighbor Solicitations (core `decide`), announce
+ * it with gratuitous ARP / unsolicited NA at once and then per `AnnounceSchedule`, and watch for
+ * another host using it (core `observe`).
+ *
+ * Address safety (RFC 5227, RFC 4862): an IP that no speaker announced before (not a takeover)
+ * is probed first, an ARP probe or a DAD solicitation on each of its interfaces, and only
+ * announced when nothing foreign claimed it within the probe window. A conflict, during the probe
+ * or later, withholds the IP (no answers, no announcements) and is reported once through
+ * `onConflict`; the IP stays withheld until the caller drops it from the owned set (owning it
+ * again probes again). Peer speakers' MACs (`setPeerMacs`) are never a conflict.
+ *
+ * For IPv6 the solicited-node group of each IP is joined on its interfaces (see
+ * ./multicast-groups.ts for why, given that libpcap already runs promiscuous).
+ * Nothing happens before the first `setOwned`; `stop()` closes everything.
+ */
+import { encodeArpProbe, encodeGratuitousArp } from "../core/arp.js";
+import {
+  AnnounceSchedule,
+  DEFAULT_ANNOUNCE_OPTIONS,
+  type AnnounceOptions,
+} from "../core/announce-schedule.js";
+import type { FrameSocket } from "../core/frame-socket.js";
+import { encodeDadSolicitation, encodeUnsolicitedAdvertisement } from "../core/ndp.js";
+import {
+  decide,
+  observe,
+  type Conflict,
+  type ConflictEvidence,
+  type Decision,
+  type ObserverContext,
+  type ResponderContext,
+} from "../core/responder.js";
+import {
+  AddressClaims,
+  canonicalOrThrow,
+  splitPlacementKey,
+  placementKey,
+  type ClaimPhase,
+} from "./address-claims.js";
+import { CounterSet, type AnnouncerCounters } from "./announcer-counters.js";
+import {
+  L2AnnouncerError,
+  LinkSockets,
+  openPcapSocket,
+  type AnnouncerLink,
+  type OpenLink,
+} from "./link-sockets.js";
+import {
+  KernelMulticastGroups,
+  SolicitedNodeMemberships,
+  type MulticastGroups,
+} from "./multicast-groups.js";
+import { realTimers, type TimerHandle, type Timers } from "./timers.js";
+
+export { L2AnnouncerError, type AnnouncerLink, type ClaimPhase };
+
+export interface AddressConflictReport {
+  readonly ip: string;
+  /** The foreign MAC claiming the IP. */
+  readonly mac: string;
+  readonly evidence: ConflictEvidence;
+  readonly iface: string;
+  /** `probing`: nothing was announced yet; `announcing`: we had been answering for it. */
+  readonly phase: "probing" | "announcing";
+}
+
+export interface L2AnnouncerOptions {
+  /** Opens an interface's socket; default libpcap with a kernel filter (`openPcapSocket`). */
+  readonly openSocket?: (link: AnnouncerLink) => FrameSocket;
+  /** Multicast membership; default the kernel's (`KernelMulticastGroups`). */
+  readonly groups?: MulticastGroups;
+  readonly timers?: Timers;
+  /** Gratuitous announcement schedule; default MetalLB's, every 1.1 s for 5 s. */
+  readonly announce?: Partial<AnnounceOptions>;
+  /** How long to listen after a probe before announcing; 0 disables probing. Default 200 ms. */
+  readonly probeWindowMs?: number;
+  readonly onConflict?: (conflict: AddressConflictReport) => void;
+  /** Interfaces that cannot be opened, sends and group joins that fail. */
+  readonly onError?: (err: L2AnnouncerError) => void;
+}
+
+export interface SetOwnedOptions {
+  /** IPs another speaker announced before: announced at once, without a probe. */
+  readonly takeovers?: Iterable<string>;
+}
+
+export const DEFAULT_PROBE_WINDOW_MS = 200;
+const LIVE: readonly ClaimPhase[] = ["probing", "announcing"];
+
+export class L2Announcer {
+  readonly #timers: Timers;
+  readonly #groups: MulticastGroups;
+  readonly #memberships: SolicitedNodeMemberships;
+  readonly #ownsGroups: boolean;
+  readonly #options: L2AnnouncerOptions;
+  readonly #claims: AddressClaims;
+  readonly #schedule: AnnounceSchedule;
+  readonly #sockets: LinkSockets;
+  readonly #counters = new CounterSet();
+  #links = new Map<string, AnnouncerLink>();
+  #observer: ObserverContext;
+  #timer: TimerHandle | undefined;
+  #stopped = false;
+
+  constructor(options: L2AnnouncerOptions = {}) {
+    this.#options = options;
+    this.#timers = options.timers ?? realTimers;
+    this.#ownsGroups = options.groups === undefined;
+    this.#groups = options.groups ?? new KernelMulticastGroups();
+    this.#memberships = new SolicitedNodeMemberships(this.#groups, (ip, iface, cause) => {
+      const message = `cannot join the solicited-node group of ${ip} on ${iface}`;
+      this.#options.onError?.(new L2AnnouncerError(message, { ip, iface, cause }));
+    });
+    this.#claims = new AddressClaims(options.probeWindowMs ?? DEFAULT_PROBE_WINDOW_MS);
+    this.#observer = { ownMacs: new Set(), peerMacs: new Set(), watched: this.#claims.watched };
+    this.#schedule = new AnnounceSchedule({ ...DEFAULT_ANNOUNCE_OPTIONS, ...options.announce });
+    this.#sockets = new LinkSockets({
+      open: options.openSocket ?? openPcapSocket,
+      onFrame: (from, frame) => this.#onFrame(from, frame),
+      onError: (err, during) => {
+        if (during === "send") this.#counters.sendErrors++;
+        this.#options.onError?.(err);
+      },
+    });
+  }
+
+  /** The interfaces that may be used (eligible ones); their MACs are never a conflict. */
+  setInterfaces(links: Iterable<AnnouncerLink>): void {
+    this.#links = new Map([...links].map((l) => [l.name, { ...l, mac: l.mac.toLowerCase() }]));
+    const ownMacs = new Set([...this.#links.values()].map((l) => l.mac));
+    this.#observer = { ...this.#observer, ownMacs };
+    this.#sync();
+  }
+
+  /** The MACs of the other speakers: their claims on our IPs are takeovers, not conflicts. */
+  setPeerMacs(macs: Iterable<string>): void {
+    const peerMacs = new Set([...macs].map((m) => m.toLowerCase()));
+    this.#observer = { ...this.#observer, peerMacs };
+  }
+
+  /**
+   * The IPs this node owns now, each with the interfaces to announce it on (names not passed to
+   * `setInterfaces` are ignored). IPs left out stop at once; new ones are probed, unless listed
+   * as takeovers, then announced; kept ones go on as they were.
+   */
+  setOwned(owned: ReadonlyMap<string, Iterable<string>>, options: SetOwnedOptions = {}): void {
+    if (this.#stopped) throw new Error("L2Announcer is stopped");
+    this.#claims.set(owned, options.takeovers ?? [], this.#timers.now());
+    this.#sync();
+  }
+
+  /** Where an IP stands, or undefined when not owned. */
+  phase(ip: string): ClaimPhase | undefined {
+    return this.#claims.get(canonicalOrThrow(ip))?.phase;
+  }
+
+  counters(): AnnouncerCounters {
+    return this.#counters.snapshot();
+  }
+
+  /** Stops answering and announcing, leaves the groups, closes the sockets. Idempotent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#claims.clear();
+    this.#sync();
+    if (this.#ownsGroups) this.#groups.close();
+  }
+
+  /** Brings sockets, groups, probes and the schedule in line with the claims, then ticks. */
+  #sync(): void {
+    const reopened = this.#sockets.sync(this.#wantedLinks());
+    this.#syncGroups();
+    this.#sendProbes();
+    this.#syncSchedule(this.#timers.now(), reopened);
+    this.#tick();
+  }
+
+  #placements(phases: readonly ClaimPhase[]) {
+    return this.#claims.placements(phases, this.#links);
+  }
+
+  #wantedLinks(): Map<string, AnnouncerLink> {
+    const wanted = new Map<string, AnnouncerLink>();
+    for (const [, , link] of this.#placements(LIVE)) wanted.set(link.name, link);
+    return wanted;
+  }
+
+  #syncGroups(): void {
+    const wanted: [string, string][] = [];
+    for (const [ip, claim, link] of this.#placements(LIVE)) {
+      if (claim.v6 && this.#sockets.get(link.name)) wanted.push([ip, link.name]);
+    }
+    this.#memberships.sync(wanted);
+  }
+
+  #sendProbes(): void {
+    for (const ip of this.#claims.takeProbes()) {
+      const claim = this.#claims.get(ip);
+      for (const iface of claim?.ifaces ?? []) {
+        const link = this.#sockets.get(iface)?.link;
+        if (!link) continue;
+        const frame = claim?.v6
+          ? encodeDadSolicitation(link.mac, ip)
+          : encodeArpProbe(link.mac, ip);
+        if (this.#sockets.send(iface, frame, ip)) this.#counters.probesSent++;
+      }
+    }
+  }
+
+  #syncSchedule(now: number, reopened: ReadonlySet<string>): void {
+    const wanted = new Set<string>();
+    for (const [ip, , link] of this.#placements(["announcing"])) {
+      if (this.#sockets.get(link.name)) wanted.add(placementKey(ip, link.name));
+    }
+    for (const key of this.#schedule.owned()) {
+      if (!wanted.has(key)) this.#schedule.onLost(key);
+    }
+    for (const key of wanted) {
+      if (this.#schedule.onOwned(key, now)) continue;
+      if (reopened.has(splitPlacementKey(key)[1])) this.#schedule.restart(key, now);
+    }
+  }
+
+  /** Ends probe windows that are over, sends what is due, and sets the timer for what is next. */
+  #tick(): void {
+    const now = this.#timers.now();
+    const probes = this.#claims.endProbes(now);
+    if (probes.promoted) this.#syncSchedule(now, new Set());
+    for (const key of this.#schedule.due(now)) this.#announce(key);
+    this.#arm(now, Math.min(probes.nextEnd, this.#schedule.nextWakeup() ?? Infinity));
+  }
+
+  #arm(now: number, at: number): void {
+    if (this.#timer) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (at === Infinity || this.#stopped) return;
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#tick();
+    }, at - now);
+  }
+
+  #announce(key: string): void {
+    const [ip, iface] = splitPlacementKey(key);
+    const link = this.#sockets.get(iface)?.link;
+    if (!link) return;
+    const frame = ip.includes(":")
+      ? encodeUnsolicitedAdvertisement(link.mac, ip, link.ipv6LinkLocal)
+      : encodeGratuitousArp(link.mac, ip);
+    if (this.#sockets.send(iface, frame, ip)) this.#counters.gratuitous(ip);
+  }
+
+  #onFrame(from: OpenLink, frame: Uint8Array): void {
+    this.#counters.framesReceived++;
+    const conflict = observe(frame, this.#observer);
+    if (conflict) this.#onConflict(conflict, from.link.name);
+    const { name, mac, ipv6LinkLocal } = from.link;
+    const owned = this.#claims.answerable;
+    const ctx: ResponderContext = ipv6LinkLocal
+      ? { iface: name, mac, owned, ipv6Source: ipv6LinkLocal }
+      : { iface: name, mac, owned };
+    this.#act(decide(frame, ctx));
+  }
+
+  #act(decision: Decision): void {
+    if (decision.kind === "reply") {
+      this.#counters.request(decision.ip);
+      if (this.#sockets.send(decision.iface, decision.frame, decision.ip)) {
+        this.#counters.response(decision.ip);
+      }
+      return;
+    }
+    const phase = decision.ip === undefined ? undefined : this.#claims.get(decision.ip)?.phase;
+    const withheld =
+      decision.reason === "notOwned" && phase !== undefined && phase !== "announcing";
+    this.#counters.drop(withheld ? phase : decision.reason);
+  }
+
+  #onConflict(conflict: Conflict, iface: string): void {
+    const phase = this.#claims.conflict(conflict.ip);
+    if (!phase) return;
+    this.#counters.conflicts++;
+    this.#sync();
+    const { ip, mac, evidence } = conflict;
+    this.#options.onConflict?.({ ip, mac, evidence, iface, phase });
+  }
+}
