@@ -70,20 +70,21 @@ export interface SpeakerLease {
   readonly macs: readonly string[];
 }
 
+/** A renewal's identity: its renewTime as text (a Date from the client, or a string). */
+const renewKey = (renew: unknown): string | undefined =>
+  renew instanceof Date ? renew.toISOString() : typeof renew === "string" ? renew : undefined;
+
 export function speakerLease(lease: V1Lease): SpeakerLease | undefined {
   const name = lease.metadata?.name ?? "";
   const holder = lease.spec?.holderIdentity;
   if (!name.startsWith(LEASE_PREFIX) || !holder) return undefined;
   const annotated = Number(lease.metadata?.annotations?.[DURATION_ANNOTATION]);
   const durationMs = annotated > 0 ? annotated : (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-  const renew = lease.spec?.renewTime as unknown;
+  const renew: unknown = lease.spec?.renewTime;
   const macs = (lease.metadata?.annotations?.[MACS_ANNOTATION] ?? "").split(",").filter(Boolean);
   return {
     holder,
-    renewTime:
-      renew instanceof Date
-        ? renew.toISOString()
-        : String(renew ?? lease.metadata?.resourceVersion),
+    renewTime: renewKey(renew) ?? lease.metadata?.resourceVersion ?? "",
     durationMs,
     macs,
   };

@@ -117,7 +117,7 @@ export class LeaseKeeper {
       if ((e as { code?: number }).code !== 404) throw e;
       await this.api.createNamespacedLease({
         namespace,
-        body: { metadata, spec: { ...spec, renewTime: now, acquireTime: now } as never },
+        body: { metadata, spec: { ...spec, renewTime: now, acquireTime: now } },
       });
     }
   }

@@ -117,7 +117,7 @@ export class Speaker {
         onSynced: () => this.schedule(),
       },
     });
-    this.reflectors.push(reflector as unknown as Reflector<Obj>);
+    this.reflectors.push(reflector);
     return reflector;
   }
 
