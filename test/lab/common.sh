@@ -1,0 +1,39 @@
+# Shared by the lab scripts (sourced): process bookkeeping by PID file, never by name.
+# Expects ${lab} (the repo's .lab directory) to be set by the caller.
+
+pid_of() { [[ -f "${lab}/pids/$1.pid" ]] && cat "${lab}/pids/$1.pid"; }
+alive() { local pid; pid=$(pid_of "$1") && [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; }
+
+# start NAME NETNS|- COMMAND...: runs COMMAND in its own session (so it outlives the script),
+# appends to .lab/logs/NAME.log, records its PID in .lab/pids/NAME.pid and the command in
+# .lab/cmds/NAME so `restart` can run it again. NETNS "-" means the host namespace.
+start() {
+  local name=$1 ns=$2
+  shift 2
+  local -a cmd=("$@")
+  [[ "${ns}" == "-" ]] || cmd=(ip netns exec "${ns}" "${cmd[@]}")
+  mkdir -p "${lab}/logs" "${lab}/pids" "${lab}/cmds"
+  printf '%q ' "${cmd[@]}" >"${lab}/cmds/${name}"
+  setsid "${cmd[@]}" >>"${lab}/logs/${name}.log" 2>&1 </dev/null &
+  echo $! >"${lab}/pids/${name}.pid"
+}
+
+# restart_saved NAME: runs the command `start` recorded for NAME again.
+restart_saved() {
+  local name=$1
+  [[ -f "${lab}/cmds/${name}" ]] || return 1
+  setsid bash -c "exec $(cat "${lab}/cmds/${name}")" >>"${lab}/logs/${name}.log" 2>&1 </dev/null &
+  echo $! >"${lab}/pids/${name}.pid"
+}
+
+# stop NAME [SIGNAL]: SIGNAL (default TERM) by recorded PID, SIGKILL after 10 s.
+stop() {
+  local name=$1 signal=${2:-TERM} pid i
+  pid=$(pid_of "${name}") || return 0
+  if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
+    kill "-${signal}" "${pid}" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "${pid}" 2>/dev/null || true
+  fi
+  rm -f "${lab}/pids/${name}.pid"
+}

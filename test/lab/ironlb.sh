@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# IronLB itself in the lab, run from this repo: the controller in ironlb-cp and one speaker in
+# each node namespace, each with its own ServiceAccount token (TokenRequest API) and the RBAC of
+# manifests/, so RBAC is exercised for real.
+#
+#   test/lab/ironlb.sh up | down | status
+#   test/lab/ironlb.sh kill WHAT [SIGNAL]      WHAT: controller | speaker-node1..3
+#   test/lab/ironlb.sh restart WHAT
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+lab="${root}/.lab"
+# shellcheck source=test/lab/common.sh
+source "${root}/test/lab/common.sh"
+nodes=(node1 node2 node3)
+cp_ip="198.18.0.1"
+
+say() { printf '[ironlb] %s\n' "$*" >&2; }
+die() { printf '[ironlb] error: %s\n' "$*" >&2; exit 1; }
+kubectl() { "${lab}/bin/kubectl" --kubeconfig "${lab}/kubeconfig" "$@"; }
+
+require_lab() {
+  [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces)"
+  [[ -f "${lab}/kubeconfig" ]] && kubectl get --raw /readyz >/dev/null 2>&1 \
+    || die "the lab control plane is not up: run 'make lab-up'"
+  local n
+  for n in "${nodes[@]}"; do
+    [[ -e "/run/netns/ironlb-${n}" ]] || die "node namespace ironlb-${n} missing: run 'make lab-up'"
+  done
+}
+
+# token_kubeconfig SA FILE: a kubeconfig for ServiceAccount SA, valid inside the lab.
+token_kubeconfig() {
+  local sa=$1 file=$2 token
+  token=$(kubectl -n metallb-system create token "${sa}" --duration=48h) || die "TokenRequest for ${sa} failed"
+  cat >"${file}" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: ironlb-lab
+  cluster:
+    server: https://${cp_ip}:6443
+    certificate-authority-data: $(base64 -w0 <"${lab}/pki/ca.crt")
+users:
+- name: ${sa}
+  user:
+    token: ${token}
+contexts:
+- name: ironlb-lab
+  context: {cluster: ironlb-lab, user: ${sa}, namespace: metallb-system}
+current-context: ironlb-lab
+EOF
+  chmod 600 "${file}"
+}
+
+apply_manifests() {
+  # Everything from manifests/ but the workloads: the lab runs the binaries itself.
+  kubectl apply -f "${root}/manifests/parts/00-namespace.yaml" -f "${root}/crds/" \
+    -f "${root}/manifests/parts/20-rbac-controller.yaml" \
+    -f "${root}/manifests/parts/21-rbac-speaker.yaml" >/dev/null
+  kubectl wait --for=condition=Established crd --all --timeout=30s >/dev/null
+}
+
+ready() { ip netns exec "$1" curl -fsS --max-time 1 "http://127.0.0.1:7472/readyz" >/dev/null 2>&1; }
+
+wait_ready() {
+  local name=$1 ns=$2 i
+  for ((i = 0; i < 100; i++)); do
+    ready "${ns}" && return 0
+    alive "${name}" || die "${name} exited; last lines of .lab/logs/${name}.log:
+$(tail -n 10 "${lab}/logs/${name}.log")"
+    sleep 0.2
+  done
+  die "${name} not ready after 20 s; see .lab/logs/${name}.log"
+}
+
+start_controller() {
+  start controller ironlb-cp node "${root}/dist/controller/main.js" \
+    --kubeconfig "${lab}/kubeconfig-controller" --metrics-host 127.0.0.1
+}
+
+start_speaker() {
+  local n=$1
+  start "speaker-${n}" "ironlb-${n}" node "${root}/dist/speaker/main.js" --node-name "${n}" \
+    --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1
+}
+
+cmd_up() {
+  require_lab
+  if alive controller && ready ironlb-cp; then say "IronLB is already running"; return 0; fi
+  say "building IronLB (npm run build)"
+  (cd "${root}" && npm run -s build) || die "TypeScript build failed"
+  apply_manifests
+  token_kubeconfig controller "${lab}/kubeconfig-controller"
+  token_kubeconfig speaker "${lab}/kubeconfig-speaker"
+  start_controller
+  local n
+  for n in "${nodes[@]}"; do start_speaker "${n}"; done
+  wait_ready controller ironlb-cp
+  for n in "${nodes[@]}"; do wait_ready "speaker-${n}" "ironlb-${n}"; done
+  say "controller (ironlb-cp) and speakers (${nodes[*]}) ready; logs in .lab/logs/"
+}
+
+cmd_down() {
+  local n
+  for n in "${nodes[@]}"; do stop "speaker-${n}"; done
+  stop controller
+  rm -f "${lab}/kubeconfig-controller" "${lab}/kubeconfig-speaker"
+}
+
+cmd_status() {
+  local name ns
+  for name in controller "${nodes[@]/#/speaker-}"; do
+    ns=ironlb-cp
+    [[ "${name}" == speaker-* ]] && ns="ironlb-${name#speaker-}"
+    if alive "${name}"; then
+      printf '%-24s running (pid %s)%s\n' "${name}" "$(pid_of "${name}")" "$(ready "${ns}" && echo ', ready')"
+    else
+      printf '%-24s stopped\n' "${name}"
+    fi
+  done
+}
+
+check_what() {
+  case "$1" in
+    controller | speaker-node1 | speaker-node2 | speaker-node3) ;;
+    *) die "WHAT must be controller or speaker-node1..3 (got '$1')" ;;
+  esac
+}
+
+cmd_kill() {
+  local what=$1 signal=${2:-TERM}
+  check_what "${what}"
+  alive "${what}" || die "${what} is not running"
+  local pid
+  pid=$(pid_of "${what}")
+  kill "-${signal}" "${pid}" || die "kill -${signal} ${pid} failed"
+  say "sent SIG${signal} to ${what} (pid ${pid})"
+}
+
+cmd_restart() {
+  local what=$1
+  check_what "${what}"
+  stop "${what}"
+  restart_saved "${what}" || die "${what} was never started by this lab"
+  local ns=ironlb-cp
+  [[ "${what}" == speaker-* ]] && ns="ironlb-${what#speaker-}"
+  wait_ready "${what}" "${ns}"
+  say "${what} restarted (pid $(pid_of "${what}"))"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  kill) cmd_kill "${2:?WHAT}" "${3:-TERM}" ;;
+  restart) cmd_restart "${2:?WHAT}" ;;
+  *) printf 'usage: %s up|down|status|kill WHAT [SIGNAL]|restart WHAT\n' "$0" >&2; exit 2 ;;
+esac
