@@ -251,7 +251,10 @@ export class Controller {
     const shown = shownOf(svc);
     if (!handlesService(info, this.opts.lbClass)) {
       this.release(key);
-      return releasedOutcome(shown);
+      // A LoadBalancer of another class belongs to another controller (maybe another IronLB
+      // with the same annotation and condition): never touch it. The class is immutable, so
+      // only a type change takes a Service away from us.
+      return info.type === "LoadBalancer" ? undefined : releasedOutcome(shown);
     }
     const attempt = this.attempt(key, info);
     if (attempt.ok) this.pending.delete(key);
@@ -287,6 +290,13 @@ export class Controller {
   private async apply(svc: V1Service, outcome: ServiceOutcome): Promise<void> {
     const ref = { namespace: svc.metadata?.namespace ?? "", name: svc.metadata?.name ?? "" };
     const log = this.opts.log.child({ service: `${ref.namespace}/${ref.name}` });
+    log.debug("reconciled", {
+      resourceVersion: svc.metadata?.resourceVersion,
+      ingress: outcome.ingress,
+      writeStatus: outcome.writeStatus,
+      writeAnnotation: outcome.writeAnnotation,
+      events: outcome.events.map((e) => e.reason),
+    });
     if (outcome.writeStatus) {
       const conditions = svc.status?.conditions ?? [];
       const generation = svc.metadata?.generation;

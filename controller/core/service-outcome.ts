@@ -117,8 +117,8 @@ export function serviceOutcome(
 }
 
 /**
- * A Service IronLB no longer handles (other type or class) that still shows IronLB's state: its
- * IPs, condition and annotation are removed. Services that never showed IronLB's condition or
+ * A Service that stopped being a LoadBalancer but still shows IronLB's state: its IPs,
+ * condition and annotation are removed. Services that never showed IronLB's condition or
  * annotation are left alone, whatever their ingress (another controller may own it).
  */
 export function releasedOutcome(shown: ServiceShown): ServiceOutcome | undefined {

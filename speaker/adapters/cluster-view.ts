@@ -36,7 +36,7 @@ export function endpointViews(slices: readonly V1EndpointSlice[]): Map<string, E
       hasReadyEndpoint: false,
       nodesWithReadyEndpoint: new Set<string>(),
     };
-    for (const ep of slice.endpoints) {
+    for (const ep of slice.endpoints ?? []) {
       if (ep.conditions?.ready === false) continue;
       entry.hasReadyEndpoint = true;
       if (ep.nodeName) entry.nodesWithReadyEndpoint.add(ep.nodeName);

@@ -23,9 +23,11 @@ import {
 } from "../core/announce-schedule.js";
 import type { FrameSocket } from "../core/frame-socket.js";
 import { encodeDadSolicitation, encodeUnsolicitedAdvertisement } from "../core/ndp.js";
+import { primeResponder } from "../core/responder-priming.js";
 import {
-  decide,
-  observe,
+  decideReceived,
+  observeReceived,
+  receive,
   type Conflict,
   type ConflictEvidence,
   type Decision,
@@ -90,6 +92,8 @@ export const DEFAULT_PROBE_WINDOW_MS = 200;
 const LIVE: readonly ClaimPhase[] = ["probing", "announcing"];
 
 export class L2Announcer {
+  /** Whether this process compiled the receive path yet (`primeResponder`, once per process). */
+  static #primed = false;
   readonly #timers: Timers;
   readonly #groups: MulticastGroups;
   readonly #memberships: SolicitedNodeMemberships;
@@ -147,6 +151,10 @@ export class L2Announcer {
    */
   setOwned(owned: ReadonlyMap<string, Iterable<string>>, options: SetOwnedOptions = {}): void {
     if (this.#stopped) throw new Error("L2Announcer is stopped");
+    if (!L2Announcer.#primed && owned.size > 0) {
+      L2Announcer.#primed = true;
+      primeResponder();
+    }
     this.#claims.set(owned, options.takeovers ?? [], this.#timers.now());
     this.#sync();
   }
@@ -253,16 +261,18 @@ export class L2Announcer {
     if (this.#sockets.send(iface, frame, ip)) this.#counters.gratuitous(ip);
   }
 
+  /** Decodes once for both questions; a conflict is handled before the answer is decided. */
   #onFrame(from: OpenLink, frame: Uint8Array): void {
     this.#counters.framesReceived++;
-    const conflict = observe(frame, this.#observer);
+    const received = receive(frame);
+    const conflict = observeReceived(received, this.#observer);
     if (conflict) this.#onConflict(conflict, from.link.name);
     const { name, mac, ipv6LinkLocal } = from.link;
     const owned = this.#claims.answerable;
     const ctx: ResponderContext = ipv6LinkLocal
       ? { iface: name, mac, owned, ipv6Source: ipv6LinkLocal }
       : { iface: name, mac, owned };
-    this.#act(decide(frame, ctx));
+    this.#act(decideReceived(received, ctx));
   }
 
   #act(decision: Decision): void {

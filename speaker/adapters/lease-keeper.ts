@@ -9,6 +9,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
+  type V1LeaseSpec,
 } from "@kubernetes/client-node";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
@@ -115,10 +116,9 @@ export class LeaseKeeper {
       );
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
-      await this.api.createNamespacedLease({
-        namespace,
-        body: { metadata, spec: { ...spec, renewTime: now, acquireTime: now } },
-      });
+      // MicroTime wants microseconds; a Date would be sent with milliseconds and refused.
+      const created = { ...spec, acquireTime: spec.renewTime } as unknown as V1LeaseSpec;
+      await this.api.createNamespacedLease({ namespace, body: { metadata, spec: created } });
     }
   }
 }

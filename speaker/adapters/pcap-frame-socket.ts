@@ -2,6 +2,11 @@
  * FrameSocket over libpcap (npm `cap`): one per interface, opened with a kernel BPF filter so the
  * process only wakes for frames it may answer or must watch, in immediate mode (no batching
  * delay), and used to send raw Ethernet frames.
+ *
+ * Nothing is allocated per frame beyond a view: `cap` copies each packet into our receive buffer
+ * and handlers get a view of it (valid until they return, see `FrameHandler`); a frame to send is
+ * copied into a send buffer that lives off the V8 heap, since `pcap_sendpacket` is synchronous
+ * and a small Uint8Array lives on the heap (handing one to native code makes V8 move it out).
  */
 import { createRequire } from "node:module";
 import type { FrameHandler, FrameSocket } from "../core/frame-socket.js";
@@ -22,13 +27,17 @@ export class FrameSocketError extends Error {
   readonly code = "IRONLB_ERR_FRAME_SOCKET";
 }
 
+/** Larger than any frame: libpcap's snapshot length is 65535. */
+const FRAME_BUFFER_SIZE = 65_536;
+
 /** ARP, and ICMPv6 Neighbor Solicitations (135) and Advertisements (136). */
 export const NEIGHBOR_FILTER = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))";
 
 export class PcapFrameSocket implements FrameSocket {
   private cap: CapHandle | undefined;
   private readonly handlers: FrameHandler[] = [];
-  private readonly buffer = Buffer.alloc(65_536);
+  private readonly buffer = Buffer.alloc(FRAME_BUFFER_SIZE);
+  private readonly sendBuffer = Buffer.alloc(FRAME_BUFFER_SIZE);
 
   constructor(
     readonly iface: string,
@@ -47,8 +56,9 @@ export class PcapFrameSocket implements FrameSocket {
         cause: e,
       });
     }
+    const { buffer, byteOffset } = this.buffer;
     cap.on("packet", (nbytes) => {
-      const frame = new Uint8Array(this.buffer.subarray(0, nbytes));
+      const frame = new Uint8Array(buffer, byteOffset, nbytes);
       for (const h of this.handlers) h(frame);
     });
     this.cap = cap;
@@ -56,7 +66,11 @@ export class PcapFrameSocket implements FrameSocket {
 
   send(frame: Uint8Array): void {
     if (!this.cap) throw new FrameSocketError(`socket on ${this.iface} is not open`);
-    this.cap.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), frame.byteLength);
+    if (frame.byteLength > this.sendBuffer.length) {
+      throw new FrameSocketError(`a ${frame.byteLength}-byte frame does not fit a send buffer`);
+    }
+    this.sendBuffer.set(frame);
+    this.cap.send(this.sendBuffer, frame.byteLength);
   }
 
   onFrame(handler: FrameHandler): void {

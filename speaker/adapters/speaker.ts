@@ -161,7 +161,15 @@ export class Speaker {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.recompute();
+      try {
+        this.recompute();
+      } catch (e) {
+        // A bug in one recompute must not take down the answers for what this node owns.
+        this.opts.log.error("recompute failed; keeping the current announcements", {
+          err: describe(e),
+        });
+        this.armExpiry(Date.now());
+      }
     });
   }
 

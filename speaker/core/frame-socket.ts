@@ -3,7 +3,10 @@
  * Adapters implement it (libpcap); tests use `FakeFrameSocket` from `./testing/`.
  */
 
-/** Receives each frame as it arrived, FCS excluded. */
+/**
+ * Receives each frame as it arrived, FCS excluded. The bytes are valid until the handler returns
+ * (a socket may reuse them for the next frame): copy what must outlive the call.
+ */
 export type FrameHandler = (frame: Uint8Array) => void;
 
 export interface FrameSocket {

@@ -4,7 +4,7 @@
  *   version(4)=6 traffic class(8) flow label(20) | payload length(16) next header(8) hop limit(8)
  *   source address(128) | destination address(128)
  */
-import { formatIp, ipFromBytes, ipToBytes, parseIp } from "../../lib/core/ip.js";
+import { formatIp, formatIpAt, ipFromBytes, ipToBytes, parseIp } from "../../lib/core/ip.js";
 import { err, ok, type Result } from "../../lib/core/result.js";
 
 export const IPV6_HEADER_LENGTH = 40;
@@ -35,27 +35,35 @@ export interface Ipv6Error {
 export function decodeIpv6(packet: Uint8Array): Result<Ipv6Packet, Ipv6Error> {
   if (packet.length < IPV6_HEADER_LENGTH) return err({ code: "TRUNCATED" });
   if ((packet[0] ?? 0) >> 4 !== 6) return err({ code: "BAD_IP_VERSION" });
-  const view = new DataView(packet.buffer, packet.byteOffset, IPV6_HEADER_LENGTH);
-  const payloadLength = view.getUint16(4);
+  const payloadLength = ((packet[4] ?? 0) << 8) | (packet[5] ?? 0);
   if (packet.length < IPV6_HEADER_LENGTH + payloadLength) return err({ code: "TRUNCATED" });
   const srcBytes = packet.subarray(8, 24);
   const dstBytes = packet.subarray(24, 40);
   return ok({
-    src: formatIp(ipFromBytes(srcBytes)),
-    dst: formatIp(ipFromBytes(dstBytes)),
-    nextHeader: view.getUint8(6),
-    hopLimit: view.getUint8(7),
+    src: formatIpAt(packet, 8, "IPv6"),
+    dst: formatIpAt(packet, 24, "IPv6"),
+    nextHeader: packet[6] ?? 0,
+    hopLimit: packet[7] ?? 0,
     payload: packet.subarray(IPV6_HEADER_LENGTH, IPV6_HEADER_LENGTH + payloadLength),
     srcBytes,
     dstBytes,
   });
 }
 
-/** Bytes of an IPv6 address the caller already validated; a bad one throws. */
+/** Parsed addresses by text: encoding an answer parses the same few each time. Bounded. */
+const bytesByText = new Map<string, Uint8Array>();
+const REMEMBERED_ADDRESSES = 64;
+
+/** Bytes of an IPv6 address the caller already validated (a fresh copy); a bad one throws. */
 export function ipv6Bytes(text: string): Uint8Array {
+  const known = bytesByText.get(text);
+  if (known !== undefined) return known.slice();
   const ip = parseIp(text);
   if (ip?.family !== "IPv6") throw new TypeError(`not an IPv6 address: ${JSON.stringify(text)}`);
-  return ipToBytes(ip);
+  const bytes = ipToBytes(ip);
+  if (bytesByText.size >= REMEMBERED_ADDRESSES) bytesByText.clear();
+  bytesByText.set(text, bytes.slice());
+  return bytes;
 }
 
 /** Header plus payload; traffic class and flow label are zero. */
@@ -88,19 +96,21 @@ function onesComplementSum(bytes: Uint8Array, start: number): number {
  * message it is 0 exactly when the checksum is correct.
  */
 export function icmpv6Checksum(src: Uint8Array, dst: Uint8Array, message: Uint8Array): number {
-  const pseudo = new Uint8Array(40);
-  pseudo.set(src, 0);
-  pseudo.set(dst, 16);
-  new DataView(pseudo.buffer).setUint32(32, message.length);
-  pseudo[39] = NEXT_HEADER_ICMPV6;
-  const sum = onesComplementSum(message, onesComplementSum(pseudo, 0));
+  // The pseudo-header's words: source, destination, 32-bit length, zeros, next header.
+  const length = message.length;
+  const pseudo = onesComplementSum(dst, onesComplementSum(src, 0));
+  const sum = onesComplementSum(
+    message,
+    pseudo + (length >>> 16) + (length & 0xffff) + NEXT_HEADER_ICMPV6,
+  );
   return ~sum & 0xffff;
 }
 
 /** Writes the checksum into bytes 2-3 of an ICMPv6 message (whose checksum field is zero). */
 export function sealIcmpv6(header: Ipv6Header, message: Uint8Array): Uint8Array {
   const checksum = icmpv6Checksum(ipv6Bytes(header.src), ipv6Bytes(header.dst), message);
-  new DataView(message.buffer, message.byteOffset).setUint16(2, checksum);
+  message[2] = checksum >> 8;
+  message[3] = checksum & 0xff;
   return message;
 }
 

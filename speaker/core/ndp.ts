@@ -6,7 +6,7 @@
  *   target address(16) | options: type(1) length(1, units of 8 bytes) value
  * Link-layer address options: 1 = source (on NS), 2 = target (on NA), 6-byte MAC for Ethernet.
  */
-import { formatIp, ipFromBytes } from "../../lib/core/ip.js";
+import { formatIpAt } from "../../lib/core/ip.js";
 import { err, ok, type Result } from "../../lib/core/result.js";
 import {
   ETHERTYPE,
@@ -155,7 +155,7 @@ export function decodeNdp(frame: Uint8Array): Result<NdpMessage, NdpError> {
     ethSrc: eth.value.src,
     srcIp: ip.value.src,
     dstIp: ip.value.dst,
-    target: formatIp(ipFromBytes(msg.subarray(8, 24))),
+    target: formatIpAt(msg, 8, "IPv6"),
   };
   return toMessage(common, ip.value, links.value);
 }

@@ -1,12 +1,22 @@
 /**
  * What to do with a frame received on an interface: answer an ARP request or a Neighbor
  * Solicitation for an IP this node announces there, or drop it with a reason (`decide`); and
- * whether it shows another host claiming one of our IPs (`observe`).
+ * whether it shows another host claiming one of our IPs (`observe`). A caller that needs both
+ * decodes the frame once (`receive`) and asks `decideReceived` and `observeReceived`.
  *
- * IPs are keyed by canonical text (`canonicalIp` / `formatIp`), MACs by lowercase text.
+ * IPs are keyed by canonical text (`canonicalIp` / `formatIp`), MACs by lowercase text. ARP
+ * frames are judged on their bytes: only the IPs looked up, and a conflicting MAC, become text.
  */
-import { decodeArp, encodeArpReplyTo, type ArpPacket } from "./arp.js";
-import { ETHERTYPE, decodeEthernet, isGroupMac } from "./ethernet.js";
+import { ARP_AT, arpIpAt, checkArp, encodeArpAnswer, type ArpFrame } from "./arp.js";
+import {
+  ETHERTYPE,
+  checkEthernet,
+  ethertypeOf,
+  formatMac,
+  isGroupMac,
+  isGroupMacAt,
+  isMacAt,
+} from "./ethernet.js";
 import { decodeNdp, encodeSolicitedAdvertisement, type NdpMessage } from "./ndp.js";
 
 /** The interfaces each owned IP is announced on, as a map or a lookup function. */
@@ -54,67 +64,97 @@ export type Decision = Reply | Drop;
 
 const drop = (reason: DropReason, ip?: string): Drop =>
   ip === undefined ? { kind: "drop", reason } : { kind: "drop", reason, ip };
+const malformed = (detail: string): Drop => ({ kind: "drop", reason: "malformed", detail });
+const UNSUPPORTED = drop("unsupportedProtocol");
 
 const interfacesOf = (owned: OwnedIps, ip: string): ReadonlySet<string> | undefined =>
   typeof owned === "function" ? owned(ip) : owned.get(ip);
 
-interface Asked {
-  readonly ip: string;
-  readonly ethDst: string;
-  /** MACs the request came from (Ethernet source, and the sender field or option). */
-  readonly from: readonly (string | undefined)[];
-  /** Where the reply goes; undefined when it goes to a multicast group by design. */
-  readonly replyTo: string | undefined;
-}
+/** A frame decoded once: what `decideReceived` and `observeReceived` work from. */
+export type Received =
+  | { readonly protocol: "arp"; readonly arp: ArpFrame }
+  | { readonly protocol: "ndp"; readonly message: NdpMessage }
+  /** Neither: `drop` is the decision for it (malformed or unsupported); it shows no conflict. */
+  | { readonly protocol: "none"; readonly drop: Drop };
 
-function gate(ctx: ResponderContext, asked: Asked): Drop | undefined {
-  if (asked.from.includes(ctx.mac)) return drop("fromSelf", asked.ip);
-  if (!isGroupMac(asked.ethDst) && asked.ethDst !== ctx.mac) {
-    return drop("notAddressedToUs", asked.ip);
+/** Decodes a received frame for `decideReceived` and `observeReceived`. Never throws. */
+export function receive(frame: Uint8Array): Received {
+  const bad = checkEthernet(frame);
+  if (bad !== undefined) return { protocol: "none", drop: malformed(bad) };
+  const ethertype = ethertypeOf(frame);
+  if (ethertype === ETHERTYPE.arp) {
+    const arp = checkArp(frame);
+    if (arp.ok) return { protocol: "arp", arp: arp.value };
+    return { protocol: "none", drop: malformed(arp.error.code) };
   }
-  if (asked.replyTo !== undefined && isGroupMac(asked.replyTo)) return drop("badSender", asked.ip);
-  const ifaces = interfacesOf(ctx.owned, asked.ip);
-  if (ifaces === undefined) return drop("notOwned", asked.ip);
-  return ifaces.has(ctx.iface) ? undefined : drop("notOnThisInterface", asked.ip);
+  if (ethertype !== ETHERTYPE.ipv6) return { protocol: "none", drop: UNSUPPORTED };
+  const ndp = decodeNdp(frame);
+  if (ndp.ok) return { protocol: "ndp", message: ndp.value };
+  const { code } = ndp.error;
+  const unsupported = code === "NOT_ICMPV6" || code === "NOT_NDP";
+  return { protocol: "none", drop: unsupported ? UNSUPPORTED : malformed(code) };
 }
 
-function decideArp(frame: Uint8Array, ctx: ResponderContext): Decision {
-  const decoded = decodeArp(frame);
-  if (!decoded.ok) return { kind: "drop", reason: "malformed", detail: decoded.error.code };
-  const p = decoded.value;
-  if (p.kind !== "request" && p.kind !== "probe") return drop("notRequest", p.targetIp);
-  const from = [p.ethSrc, p.senderMac];
-  const denied = gate(ctx, { ip: p.targetIp, ethDst: p.ethDst, from, replyTo: p.senderMac });
+/** The last gates, shared by ARP and NDP: is `ip` announced on this interface? */
+function ownedHere(ctx: ResponderContext, ip: string): Drop | undefined {
+  const ifaces = interfacesOf(ctx.owned, ip);
+  if (ifaces === undefined) return drop("notOwned", ip);
+  return ifaces.has(ctx.iface) ? undefined : drop("notOnThisInterface", ip);
+}
+
+/** From us, not to us (unicast elsewhere), or from a group MAC: dropped, in that order. */
+function gateArp(ctx: ResponderContext, frame: Uint8Array, ip: string): Drop | undefined {
+  const { mac } = ctx;
+  if (isMacAt(frame, ARP_AT.ethSrc, mac) || isMacAt(frame, ARP_AT.senderMac, mac)) {
+    return drop("fromSelf", ip);
+  }
+  if (!isGroupMacAt(frame, ARP_AT.ethDst) && !isMacAt(frame, ARP_AT.ethDst, mac)) {
+    return drop("notAddressedToUs", ip);
+  }
+  if (isGroupMacAt(frame, ARP_AT.senderMac)) return drop("badSender", ip);
+  return ownedHere(ctx, ip);
+}
+
+function decideArp(p: ArpFrame, ctx: ResponderContext): Decision {
+  const ip = arpIpAt(p.frame, ARP_AT.targetIp);
+  if (p.kind !== "request" && p.kind !== "probe") return drop("notRequest", ip);
+  const denied = gateArp(ctx, p.frame, ip);
   if (denied) return denied;
-  const reply = encodeArpReplyTo(p, ctx.mac, p.targetIp);
-  return { kind: "reply", protocol: "arp", frame: reply, ip: p.targetIp, iface: ctx.iface };
+  const reply = encodeArpAnswer(p, ctx.mac);
+  return { kind: "reply", protocol: "arp", frame: reply, ip, iface: ctx.iface };
 }
 
-function decideNdp(frame: Uint8Array, ctx: ResponderContext): Decision {
-  const decoded = decodeNdp(frame);
-  if (!decoded.ok) {
-    const { code } = decoded.error;
-    if (code === "NOT_ICMPV6" || code === "NOT_NDP") return drop("unsupportedProtocol");
-    return { kind: "drop", reason: "malformed", detail: code };
-  }
-  const m = decoded.value;
-  if (m.type !== "solicitation") return drop("notRequest", m.target);
-  const from = [m.ethSrc, m.sourceLinkAddress];
+/** The NDP counterpart of `gateArp`, on decoded text. */
+function gateNdp(
+  ctx: ResponderContext,
+  m: NdpMessage & { type: "solicitation" },
+): Drop | undefined {
+  const ip = m.target;
+  if (m.ethSrc === ctx.mac || m.sourceLinkAddress === ctx.mac) return drop("fromSelf", ip);
+  if (!isGroupMac(m.ethDst) && m.ethDst !== ctx.mac) return drop("notAddressedToUs", ip);
   const replyTo = m.dad ? undefined : (m.sourceLinkAddress ?? m.ethSrc);
-  const denied = gate(ctx, { ip: m.target, ethDst: m.ethDst, from, replyTo });
+  if (replyTo !== undefined && isGroupMac(replyTo)) return drop("badSender", ip);
+  return ownedHere(ctx, ip);
+}
+
+function decideNdp(m: NdpMessage, ctx: ResponderContext): Decision {
+  if (m.type !== "solicitation") return drop("notRequest", m.target);
+  const denied = gateNdp(ctx, m);
   if (denied) return denied;
   const reply = encodeSolicitedAdvertisement(m, ctx.mac, ctx.ipv6Source);
   return { kind: "reply", protocol: "ndp", frame: reply, ip: m.target, iface: ctx.iface };
 }
 
-/** Answers ARP requests/probes and Neighbor Solicitations for owned IPs; drops the rest. */
-export function decide(frame: Uint8Array, ctx: ResponderContext): Decision {
-  const eth = decodeEthernet(frame);
-  if (!eth.ok) return { kind: "drop", reason: "malformed", detail: eth.error.code };
-  if (eth.value.ethertype === ETHERTYPE.arp) return decideArp(frame, ctx);
-  if (eth.value.ethertype === ETHERTYPE.ipv6) return decideNdp(frame, ctx);
-  return drop("unsupportedProtocol");
+/** `decide` on a frame already decoded by `receive`. */
+export function decideReceived(received: Received, ctx: ResponderContext): Decision {
+  if (received.protocol === "arp") return decideArp(received.arp, ctx);
+  if (received.protocol === "ndp") return decideNdp(received.message, ctx);
+  return received.drop;
 }
+
+/** Answers ARP requests/probes and Neighbor Solicitations for owned IPs; drops the rest. */
+export const decide = (frame: Uint8Array, ctx: ResponderContext): Decision =>
+  decideReceived(receive(frame), ctx);
 
 export interface ObserverContext {
   /** This node's MACs (every interface), lowercase. */
@@ -154,22 +194,31 @@ interface Claim {
   readonly evidence: ConflictEvidence;
 }
 
+const isWatched = (ctx: ObserverContext, ip: string): boolean =>
+  typeof ctx.watched === "function" ? ctx.watched(ip) : ctx.watched.has(ip);
+const isOurs = (ctx: ObserverContext, mac: string): boolean =>
+  ctx.ownMacs.has(mac) || ctx.peerMacs.has(mac);
+
 function foreign(ctx: ObserverContext, claim: Claim): Conflict | undefined {
-  const watched =
-    typeof ctx.watched === "function" ? ctx.watched(claim.ip) : ctx.watched.has(claim.ip);
-  if (!watched || ctx.ownMacs.has(claim.mac) || ctx.peerMacs.has(claim.mac)) return undefined;
-  return claim;
+  return isWatched(ctx, claim.ip) && !isOurs(ctx, claim.mac) ? claim : undefined;
 }
 
 const ARP_EVIDENCE = {
   reply: "arpReply",
   announcement: "arpAnnouncement",
   request: "arpRequest",
-} as const satisfies Record<Exclude<ArpPacket["kind"], "probe">, ConflictEvidence>;
+  probe: "arpProbe",
+} as const satisfies Record<ArpFrame["kind"], ConflictEvidence>;
 
-function arpClaim(p: ArpPacket): Claim {
-  if (p.kind === "probe") return { ip: p.targetIp, mac: p.senderMac, evidence: "arpProbe" };
-  return { ip: p.senderIp, mac: p.senderMac, evidence: ARP_EVIDENCE[p.kind] };
+/**
+ * The sender of any ARP packet claims its sender IP, except a probe's (0.0.0.0), which claims
+ * the target it is about to take. The MAC becomes text only for a watched IP.
+ */
+function observeArp(p: ArpFrame, ctx: ObserverContext): Conflict | undefined {
+  const ip = arpIpAt(p.frame, p.kind === "probe" ? ARP_AT.targetIp : ARP_AT.senderIp);
+  if (!isWatched(ctx, ip)) return undefined;
+  const mac = formatMac(p.frame, ARP_AT.senderMac);
+  return isOurs(ctx, mac) ? undefined : { ip, mac, evidence: ARP_EVIDENCE[p.kind] };
 }
 
 function ndpClaim(m: NdpMessage): Claim {
@@ -182,10 +231,13 @@ function ndpClaim(m: NdpMessage): Claim {
   return { ip: m.srcIp, mac, evidence: "neighborSolicitation" };
 }
 
-/** A possible address conflict shown by this frame, or undefined. Never throws. */
-export function observe(frame: Uint8Array, ctx: ObserverContext): Conflict | undefined {
-  const arp = decodeArp(frame);
-  if (arp.ok) return foreign(ctx, arpClaim(arp.value));
-  const ndp = decodeNdp(frame);
-  return ndp.ok ? foreign(ctx, ndpClaim(ndp.value)) : undefined;
+/** `observe` on a frame already decoded by `receive`. */
+export function observeReceived(received: Received, ctx: ObserverContext): Conflict | undefined {
+  if (received.protocol === "arp") return observeArp(received.arp, ctx);
+  if (received.protocol === "ndp") return foreign(ctx, ndpClaim(received.message));
+  return undefined;
 }
+
+/** A possible address conflict shown by this frame, or undefined. Never throws. */
+export const observe = (frame: Uint8Array, ctx: ObserverContext): Conflict | undefined =>
+  observeReceived(receive(frame), ctx);

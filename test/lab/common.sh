@@ -2,7 +2,10 @@
 # Expects ${lab} (the repo's .lab directory) to be set by the caller.
 
 pid_of() { [[ -f "${lab}/pids/$1.pid" ]] && cat "${lab}/pids/$1.pid"; }
-alive() { local pid; pid=$(pid_of "$1") && [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; }
+# running PID: exists and is not a zombie (this machine's init reaps orphans only every ~2 s,
+# and `kill -0` succeeds on zombies).
+running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n "${st}" && "${st}" != Z* ]]; }
+alive() { local pid; pid=$(pid_of "$1") && [[ -n "${pid}" ]] && running "${pid}"; }
 
 # start NAME NETNS|- COMMAND...: runs COMMAND in its own session (so it outlives the script),
 # appends to .lab/logs/NAME.log, records its PID in .lab/pids/NAME.pid and the command in
@@ -30,10 +33,10 @@ restart_saved() {
 stop() {
   local name=$1 signal=${2:-TERM} pid i
   pid=$(pid_of "${name}") || return 0
-  if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
+  if [[ -n "${pid}" ]] && running "${pid}"; then
     kill "-${signal}" "${pid}" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${pid}" 2>/dev/null || true
+    for ((i = 0; i < 200; i++)); do running "${pid}" || break; sleep 0.05; done
+    if running "${pid}"; then kill -KILL "${pid}" 2>/dev/null || true; fi
   fi
   rm -f "${lab}/pids/${name}.pid"
 }

@@ -88,8 +88,11 @@ start_speaker() {
 cmd_up() {
   require_lab
   if alive controller && ready ironlb-cp; then say "IronLB is already running"; return 0; fi
-  say "building IronLB (npm run build)"
-  (cd "${root}" && npm run -s build) || die "TypeScript build failed"
+  if [[ ! -f "${root}/dist/speaker/main.js" ]] ||
+    [[ -n "$(find "${root}/controller" "${root}/speaker" "${root}/lib" -name '*.ts' -newer "${root}/dist/speaker/main.js" | head -n 1)" ]]; then
+    say "building IronLB (npm run build)"
+    (cd "${root}" && npm run -s build) || die "TypeScript build failed"
+  fi
   apply_manifests
   token_kubeconfig controller "${lab}/kubeconfig-controller"
   token_kubeconfig speaker "${lab}/kubeconfig-speaker"
@@ -109,7 +112,7 @@ cmd_down() {
 }
 
 cmd_status() {
-  local name ns
+  local name ns rc=0
   for name in controller "${nodes[@]/#/speaker-}"; do
     ns=ironlb-cp
     [[ "${name}" == speaker-* ]] && ns="ironlb-${name#speaker-}"
@@ -117,8 +120,10 @@ cmd_status() {
       printf '%-24s running (pid %s)%s\n' "${name}" "$(pid_of "${name}")" "$(ready "${ns}" && echo ', ready')"
     else
       printf '%-24s stopped\n' "${name}"
+      rc=3
     fi
   done
+  return "${rc}"
 }
 
 check_what() {

@@ -26,31 +26,8 @@ kcm_controllers="namespace-controller,garbage-collector-controller,endpointslice
 say() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
 
-pid_of() { [[ -f "${lab}/pids/$1.pid" ]] && cat "${lab}/pids/$1.pid"; }
-alive() { local pid; pid=$(pid_of "$1") && [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; }
-
-# start NAME NETNS|- COMMAND...: runs COMMAND in its own session, logs to .lab/logs/NAME.log,
-# records its PID. NETNS "-" means the host namespace.
-start() {
-  local name=$1 ns=$2
-  shift 2
-  local -a cmd=("$@")
-  [[ "${ns}" == "-" ]] || cmd=(ip netns exec "${ns}" "${cmd[@]}")
-  setsid "${cmd[@]}" >"${lab}/logs/${name}.log" 2>&1 </dev/null &
-  echo $! >"${lab}/pids/${name}.pid"
-}
-
-# stop NAME: SIGTERM by PID, SIGKILL after 10 s.
-stop() {
-  local name=$1 pid i
-  pid=$(pid_of "${name}") || return 0
-  if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
-    kill -TERM "${pid}" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${pid}" 2>/dev/null || true
-  fi
-  rm -f "${lab}/pids/${name}.pid"
-}
+# shellcheck source=test/lab/common.sh
+source "${root}/test/lab/common.sh"
 
 in_cp() { ip netns exec "${ns_cp}" "$@"; }
 
@@ -167,12 +144,20 @@ etcd_bin() {
   printf '%s\n' "${d}"
 }
 
+# The whole lab: control plane, then nodes (test/lab/nodes.sh), then IronLB (test/lab/ironlb.sh).
+# Each stage only starts what is missing.
 cmd_up() {
   require_tools
   if [[ -f "${lab}/pki/ca.crt" ]] && alive apiserver && host_bridge_ready; then
-    say "the lab is already up (kubeconfig: .lab/kubeconfig)"
-    return 0
+    say "control plane already up (kubeconfig: .lab/kubeconfig)"
+  else
+    control_plane_up
   fi
+  bash "${root}/test/lab/nodes.sh" up
+  bash "${root}/test/lab/ironlb.sh" up
+}
+
+control_plane_up() {
   if ip netns list | grep -q "^${ns_cp}\b" || [[ -d "${lab}/pids" ]]; then
     say "found a half-started lab: cleaning it up first"
     cmd_down
@@ -252,6 +237,10 @@ cmd_down() {
   trap - EXIT
   local name pid nsn
   if [[ -d "${lab}/pids" ]]; then
+    bash "${root}/test/lab/ironlb.sh" down || true
+    bash "${root}/test/lab/nodes.sh" down || true
+  fi
+  if [[ -d "${lab}/pids" ]]; then
     for name in apiserver-bridge-host apiserver-bridge-cp controller-manager apiserver etcd; do
       stop "${name}"
     done
@@ -259,7 +248,8 @@ cmd_down() {
     rmdir "${lab}/pids" 2>/dev/null || true
   fi
   # Anything still running inside our namespaces was started by the lab: stop it by PID.
-  for nsn in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^ironlb-' || true); do
+  # Only the lab's own namespaces: tests' ironlb-t* namespaces are theirs to remove.
+  for nsn in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^ironlb-(cp|client|node[0-9]+|pod-.+)$' || true); do
     for pid in $(ip netns pids "${nsn}" 2>/dev/null); do kill -KILL "${pid}" 2>/dev/null || true; done
     ip netns delete "${nsn}" 2>/dev/null || true
   done
@@ -289,9 +279,38 @@ cmd_status() {
   (( up )) || return 3
 }
 
+# kill WHAT [SIGNAL] / restart WHAT: fault handles for tests and for users exploring.
+cmd_fault() {
+  local verb=$1 what=$2 signal=${3:-TERM}
+  case "${what}" in
+    controller | speaker-node[123]) bash "${root}/test/lab/ironlb.sh" "${verb}" "${what}" "${signal}" ;;
+    apiserver | etcd)
+      if [[ "${verb}" == kill ]]; then
+        alive "${what}" || die "${what} is not running"
+        kill "-${signal}" "$(pid_of "${what}")" && say "sent SIG${signal} to ${what} (pid $(pid_of "${what}"))"
+      else
+        stop "${what}"
+        restart_saved "${what}" || die "${what} was never started by this lab"
+        if [[ "${what}" == etcd ]]; then wait_for etcd 30 etcd_ready etcd; else wait_for kube-apiserver 120 apiserver_ready apiserver; fi
+        say "${what} restarted (pid $(pid_of "${what}"))"
+      fi
+      ;;
+    *) die "WHAT must be controller, speaker-node1..3, apiserver or etcd (got '${what}')" ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) require_tools; cmd_down ;;
-  status) cmd_status ;;
-  *) printf 'usage: %s up|down|status\n' "$0" >&2; exit 2 ;;
+  status)
+    rc=0
+    cmd_status || rc=$?
+    if (( rc == 0 )); then
+      bash "${root}/test/lab/nodes.sh" status || rc=$?
+      bash "${root}/test/lab/ironlb.sh" status || rc=$?
+    fi
+    exit "${rc}"
+    ;;
+  kill | restart) require_tools; cmd_fault "$1" "${2:?WHAT}" "${3:-TERM}" ;;
+  *) printf 'usage: %s up|down|status|kill WHAT [SIGNAL]|restart WHAT\n' "$0" >&2; exit 2 ;;
 esac

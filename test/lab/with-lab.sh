@@ -13,10 +13,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 started=0
-if ! bash "${root}/test/lab/lab.sh" status >/dev/null 2>&1; then
-  bash "${root}/test/lab/lab.sh" up || exit 1
-  started=1
-fi
+[[ -f "${root}/.lab/kubeconfig" ]] || started=1
+bash "${root}/test/lab/lab.sh" up || exit 1
 cleanup() { (( started )) && bash "${root}/test/lab/lab.sh" down; }
 trap cleanup EXIT
 "$@"

@@ -1,0 +1,102 @@
+/**
+ * What the lab kubelet makes of a Pod object: whether it is the agent's to schedule, which ports
+ * its server answers, and the `pods/status` it reports once the pod runs. Pure.
+ */
+import type {
+  V1ContainerStatus,
+  V1Pod,
+  V1PodCondition,
+  V1PodStatus,
+} from "@kubernetes/client-node";
+
+export const DEFAULT_SCHEDULER = "default-scheduler";
+
+export type Protocol = "TCP" | "UDP";
+export interface ServedPort {
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+export const isTerminal = (pod: V1Pod): boolean =>
+  pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+
+/** Unscheduled and meant for the default scheduler (which the agent stands in for). */
+export const wantsScheduling = (pod: V1Pod): boolean =>
+  !pod.spec?.nodeName &&
+  (pod.spec?.schedulerName ?? DEFAULT_SCHEDULER) === DEFAULT_SCHEDULER &&
+  !pod.metadata?.deletionTimestamp &&
+  !isTerminal(pod);
+
+/** Every TCP and UDP containerPort of every container, once, sorted (SCTP is not served). */
+export function servedPorts(pod: V1Pod): ServedPort[] {
+  const seen = new Map<string, ServedPort>();
+  for (const c of pod.spec?.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      const protocol = p.protocol ?? "TCP";
+      if (protocol !== "TCP" && protocol !== "UDP") continue;
+      seen.set(`${protocol}/${p.containerPort}`, { port: p.containerPort, protocol });
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+}
+
+const CONDITION_TYPES = [
+  "PodReadyToStartContainers",
+  "Initialized",
+  "Ready",
+  "ContainersReady",
+  "PodScheduled",
+] as const;
+
+export interface RunningPod {
+  readonly pod: V1Pod;
+  readonly podIPs: readonly string[];
+  readonly hostIPs: readonly string[];
+  /** Becomes startTime / startedAt, and lastTransitionTime of conditions that change now. */
+  readonly startedAt: Date;
+  /** Stable per pod: the lab's container IDs are `lab://<hash>/<container>`. */
+  readonly hash: string;
+}
+
+function condition(pod: V1Pod, type: string, now: Date): V1PodCondition {
+  const old = pod.status?.conditions?.find((c) => c.type === type);
+  const since = old?.status === "True" && old.lastTransitionTime ? old.lastTransitionTime : now;
+  return { type, status: "True", lastTransitionTime: since };
+}
+
+/** The status a running, ready pod reports (sent as a merge patch of `pods/status`). */
+export function runningStatus(r: RunningPod): V1PodStatus {
+  const { pod, startedAt } = r;
+  const containerStatuses: V1ContainerStatus[] = (pod.spec?.containers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image ?? "",
+    imageID: `lab://${c.image ?? ""}`,
+    containerID: `lab://${r.hash}/${c.name}`,
+    ready: true,
+    started: true,
+    restartCount: 0,
+    state: { running: { startedAt } },
+  }));
+  return {
+    phase: "Running",
+    conditions: CONDITION_TYPES.map((t) => condition(pod, t, startedAt)),
+    hostIP: r.hostIPs[0] ?? "",
+    hostIPs: r.hostIPs.map((ip) => ({ ip })),
+    podIP: r.podIPs[0] ?? "",
+    podIPs: r.podIPs.map((ip) => ({ ip })),
+    startTime: pod.status?.startTime ?? startedAt,
+    containerStatuses,
+  };
+}
+
+/** True when the pod already reports Running + Ready with exactly these pod IPs. */
+export function showsRunning(pod: V1Pod, podIPs: readonly string[]): boolean {
+  const shown = (pod.status?.podIPs ?? []).map((p) => p.ip);
+  const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+  return (
+    pod.status?.phase === "Running" &&
+    ready === true &&
+    shown.length === podIPs.length &&
+    shown.every((ip, i) => ip === podIPs[i])
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * End-to-end helpers: the whole lab (control plane, nodes, kube-proxy, lab agent, IronLB) and the
+ * client namespace's view of it (curl, neighbour table), all through the real kernel.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { V1Service } from "@kubernetes/client-node";
+import { repoRoot, useControlPlane, type ControlPlane } from "./lab.js";
+import { eventually } from "./processes.js";
+
+const run = promisify(execFile);
+
+export const CLIENT_NS = "ironlb-client";
+export const NODES = ["node1", "node2", "node3"] as const;
+
+/** Control plane, nodes and IronLB, started if needed (`test/lab/lab.sh up` is idempotent). */
+export function useLab(): ControlPlane {
+  execFileSync("bash", [join(repoRoot, "test/lab/lab.sh"), "up"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return useControlPlane();
+}
+
+/** One HTTP GET from the client namespace; the pod's answer line, or undefined on failure. */
+export async function curlFromClient(url: string, timeoutS = 2): Promise<string | undefined> {
+  try {
+    const { stdout } = await run("ip", [
+      "netns",
+      "exec",
+      CLIENT_NS,
+      "curl",
+      "-sS",
+      "-g",
+      "--max-time",
+      String(timeoutS),
+      url,
+    ]);
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export const podOf = (answer: string | undefined): string | undefined =>
+  /pod=(\S+)/.exec(answer ?? "")?.[1];
+export const clientOf = (answer: string | undefined): string | undefined =>
+  /client=(\S+)/.exec(answer ?? "")?.[1];
+export const nodeOf = (answer: string | undefined): string | undefined =>
+  /node=(\S+)/.exec(answer ?? "")?.[1];
+
+export const urlOf = (ip: string, port: number): string =>
+  ip.includes(":") ? `http://[${ip}]:${port}/` : `http://${ip}:${port}/`;
+
+/** The MACs the client's neighbour table holds for `ip` (REACHABLE, STALE, ... but not FAILED). */
+export function clientNeighbourMacs(ip: string): string[] {
+  const out = execFileSync("ip", ["netns", "exec", CLIENT_NS, "ip", "neigh", "show", ip], {
+    encoding: "utf8",
+  });
+  return [...out.matchAll(/lladdr ([0-9a-f:]{17})/g)].map((m) => m[1] ?? "");
+}
+
+export function nodeMac(node: string): string {
+  return execFileSync(
+    "ip",
+    ["netns", "exec", `ironlb-${node}`, "cat", "/sys/class/net/eth0/address"],
+    {
+      encoding: "utf8",
+    },
+  ).trim();
+}
+
+/** The node whose eth0 MAC the client resolved `ip` to, after one request. */
+export function announcingNode(ip: string): string | undefined {
+  const macs = clientNeighbourMacs(ip);
+  return NODES.find((n) => macs.includes(nodeMac(n)));
+}
+
+export function ingressIps(svc: V1Service): string[] {
+  return (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+}
+
+export async function waitForIngress(
+  cp: ControlPlane,
+  namespace: string,
+  name: string,
+  count = 1,
+): Promise<string[]> {
+  let ips: string[] = [];
+  await eventually(`${count} ingress IP(s) on ${namespace}/${name}`, async () => {
+    ips = ingressIps(await cp.core.readNamespacedService({ name, namespace }));
+    return ips.length >= count;
+  });
+  return ips;
+}
+
+/** Waits until `url` answers from the client. */
+export async function waitReachable(url: string, timeoutMs = 20_000): Promise<string> {
+  let answer: string | undefined;
+  await eventually(
+    `${url} answering from the client`,
+    async () => (answer = await curlFromClient(url, 1)) !== undefined,
+    timeoutMs,
+  );
+  return answer ?? "";
+}
+
+export function labCommand(args: readonly string[]): string {
+  return execFileSync("bash", [join(repoRoot, "test/lab/ironlb.sh"), ...args], {
+    encoding: "utf8",
+    stdio: "pipe",
+  });
+}
+
+/**
+ * Pulls or plugs a node's cable: the bridge-side end of its veth goes down or up, so the node's
+ * eth0 loses carrier but keeps its addresses and routes, as with a real link failure.
+ */
+export function setNodeLink(node: string, up: boolean): void {
+  execFileSync("ip", ["-n", "ironlb-cp", "link", "set", `v-${node}`, up ? "up" : "down"]);
+}
+
+/** Applies a manifest (YAML text) with kubectl. */
+export const apply = (cp: ControlPlane, yaml: string): string =>
+  cp.kubectl(["apply", "-f", "-"], yaml);
+
+/** A Deployment of lab pods (the agent serves the pod's name on each containerPort). */
+export function deploymentYaml(
+  ns: string,
+  name: string,
+  replicas: number,
+  nodeSelector?: Record<string, string>,
+): string {
+  const selector = nodeSelector ? `\n      nodeSelector: ${JSON.stringify(nodeSelector)}` : "";
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:${selector}
+      containers:
+        - {name: web, image: lab/web, ports: [{containerPort: 80}]}
+`;
+}

@@ -1,0 +1,97 @@
+/**
+ * Failover measurement: a loop of HTTP requests from the client namespace (a fresh connection
+ * every 50 ms, each allowed 200 ms) while a fault hits the node announcing the IP. The gap is the
+ * longest stretch without a successful response that covers the fault.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { announcingNode, CLIENT_NS, labCommand, setNodeLink } from "./e2e.js";
+import { eventually } from "./processes.js";
+
+export const FAULTS = ["speaker-sigkill", "link-down", "speaker-sigterm"] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface GapResult {
+  readonly fault: Fault;
+  readonly owner: string;
+  readonly newOwner: string | undefined;
+  /** Longest time without a successful response around the fault, ms. */
+  readonly gapMs: number;
+  /** Requests answered after the fault. */
+  readonly resumed: number;
+}
+
+/** The loop runs inside the client namespace; one line per request: `<epoch ms> <http code>`. */
+const LOOP = `while :; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.2 --max-time 0.2 "$1" 2>/dev/null)
+  echo "$(date +%s%3N) \${code:-000}"
+  sleep 0.05
+done`;
+
+interface Sample {
+  readonly at: number;
+  readonly ok: boolean;
+}
+
+function startLoop(url: string): { samples: Sample[]; stop: () => void } {
+  const child = spawn("ip", ["netns", "exec", CLIENT_NS, "bash", "-c", LOOP, "loop", url], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const samples: Sample[] = [];
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const [at, code] = line.split(" ");
+    samples.push({ at: Number(at), ok: code === "200" });
+  });
+  return { samples, stop: () => child.kill("SIGKILL") };
+}
+
+/** Largest interval between consecutive successes that contains `faultAt`. */
+export function gapAround(samples: readonly Sample[], faultAt: number): number {
+  const ok = samples.filter((s) => s.ok).map((s) => s.at);
+  const before = ok.filter((t) => t <= faultAt).at(-1) ?? faultAt;
+  const after = ok.find((t) => t > faultAt);
+  return after === undefined ? Infinity : after - before;
+}
+
+function inject(fault: Fault, owner: string): void {
+  if (fault === "link-down") setNodeLink(owner, false);
+  else labCommand(["kill", `speaker-${owner}`, fault === "speaker-sigkill" ? "KILL" : "TERM"]);
+}
+
+/** Undoes the fault and waits for the node's speaker to be ready again. */
+export function repair(fault: Fault, owner: string): void {
+  if (fault === "link-down") setNodeLink(owner, true);
+  else labCommand(["restart", `speaker-${owner}`]);
+}
+
+/** Runs one trial against `ip` (already answering); the fault is repaired before returning. */
+export async function measureFailover(ip: string, url: string, fault: Fault): Promise<GapResult> {
+  const owner = announcingNode(ip);
+  if (!owner) throw new Error(`no node announces ${ip} in the client's neighbour table`);
+  const loop = startLoop(url);
+  try {
+    await eventually(
+      "requests flowing before the fault",
+      () => loop.samples.filter((s) => s.ok).length >= 5,
+      10_000,
+    );
+    const faultAt = Date.now();
+    inject(fault, owner);
+    await eventually(
+      `traffic back after ${fault} on ${owner}`,
+      () => loop.samples.filter((s) => s.ok && s.at > faultAt).length >= 5,
+      20_000,
+    ).catch(() => undefined);
+    const resumed = loop.samples.filter((s) => s.ok && s.at > faultAt).length;
+    return {
+      fault,
+      owner,
+      newOwner: announcingNode(ip),
+      gapMs: gapAround(loop.samples, faultAt),
+      resumed,
+    };
+  } finally {
+    loop.stop();
+    repair(fault, owner);
+  }
+}
