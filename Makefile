@@ -2,13 +2,17 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_TEST := node --import tsx --test --test-reporter=spec
-unit_tests = $(shell find controller speaker lib -name '*.test.ts' 2>/dev/null | sort)
+unit_tests = $(shell find controller speaker lib test/lab bench -name '*.test.ts' 2>/dev/null | sort)
 integration_tests = $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
+e2e_tests = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
+WHAT ?=
+SIGNAL ?= TERM
 
-.PHONY: help deps build lint typecheck test test-unit test-integration lab-up lab-down lab-status demo k8s-binaries
+.PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
+	lab-status lab-kill lab-restart demo bench k8s-binaries
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 deps: ## install what is missing: Debian packages, etcd (unpacked), npm packages
 	@bash test/lab/deps.sh
@@ -28,12 +32,18 @@ typecheck: deps ## tsc --noEmit over everything, tests included
 test-unit: deps ## unit tests (no root, seconds)
 	$(NODE_TEST) $(unit_tests)
 
-test-integration: deps ## integration tests against the real lab control plane (root)
+test-integration: deps ## integration tests: real apiserver, real kernel in network namespaces (root)
 	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(integration_tests)
 
-test: deps typecheck lint test-unit test-integration ## every tier
+test-e2e: deps ## end-to-end: the user flow and failover on the full lab (root)
+	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(e2e_tests)
 
-lab-up: deps ## start the lab control plane (builds the Kubernetes binaries once)
+test-lab: deps # integration + e2e on one lab start
+	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(integration_tests) $(e2e_tests)
+
+test: deps typecheck lint test-unit test-lab ## every tier: typecheck, lint, unit, integration, e2e
+
+lab-up: deps ## start the lab: control plane, 3 nodes + client, kube-proxy, IronLB (builds Kubernetes once)
 	@bash test/lab/lab.sh up
 
 lab-down: ## remove everything the lab created
@@ -42,5 +52,14 @@ lab-down: ## remove everything the lab created
 lab-status: ## what the lab has running
 	@bash test/lab/lab.sh status
 
-demo: lab-up ## start the lab and show how to use it
+lab-kill: ## fault: make lab-kill WHAT=<controller|speaker-node1..3|apiserver|etcd> SIGNAL=<TERM|KILL>
+	@bash test/lab/lab.sh kill "$(WHAT)" "$(SIGNAL)"
+
+lab-restart: ## restart a lab component: make lab-restart WHAT=<controller|speaker-node1..3|apiserver|etcd>
+	@bash test/lab/lab.sh restart "$(WHAT)"
+
+bench: deps ## benchmarks: bench/results/*.json and a new row per benchmark in docs/benchmarks.md
+	@bash test/lab/with-lab.sh node --import tsx bench/run.ts
+
+demo: lab-up ## the MetalLB tutorial flow on the lab: pool, Service, EXTERNAL-IP, curl
 	@bash test/lab/demo.sh

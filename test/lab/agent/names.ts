@@ -13,8 +13,11 @@ export const podHash = (uid: string): string =>
 
 export const podNetnsName = (hash: string): string => `${POD_NETNS_PREFIX}${hash}`;
 
-/** The node-side end of the pod's veth pair (the pod side is always `eth0`). */
-export const hostVethName = (hash: string): string => `vp-${hash}`;
+/**
+ * The node-side end of the pod's veth pair (the pod side is always `eth0`). Named `veth…` like a
+ * real CNI's, so the speaker's default exclude list (`veth*`) keeps it off pod interfaces.
+ */
+export const hostVethName = (hash: string): string => `veth${hash}`;
 
 /** The network namespace of a lab node: `node1` lives in `ironlb-node1`. */
 export const nodeNetnsName = (node: string): string => `ironlb-${node}`;

@@ -1,6 +1,6 @@
 /**
  * A pod's network: namespace `ironlb-pod-<hash>` joined to its node's namespace by a veth pair,
- * routed, no bridge. The node side (`vp-<hash>`) carries the gateway addresses (index 1 of the
+ * routed, no bridge. The node side (`veth<hash>`) carries the gateway addresses (index 1 of the
  * node's pod CIDRs, the same on every pod veth of that node) and a host route to the pod; the
  * pod side (`eth0`) carries the pod's /32 and /128 and default routes through the gateway. Runs
  * `ip` (batch mode, one call per namespace), as root.
