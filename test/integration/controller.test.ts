@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CustomObjectsApi, type V1Service } from "@kubernetes/client-node";
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Service,
+} from "@kubernetes/client-node";
 import type { IPAddressPool } from "../../lib/api/metallb.js";
 import {
   repoRoot,
@@ -278,5 +283,38 @@ describe("controller on the lab apiserver", { skip }, () => {
         ),
       ),
     );
+  });
+
+  test("a LoadBalancer Service of another class is never touched, even if it shows IronLB's state", async () => {
+    await cp.core.createNamespacedService({
+      namespace: svcNs,
+      body: {
+        metadata: {
+          name: "other-class",
+          annotations: { "metallb.io/ip-allocated-from-pool": "theirs" },
+        },
+        spec: {
+          type: "LoadBalancer",
+          loadBalancerClass: "example.com/other",
+          ports: [{ port: 80 }],
+        },
+      },
+    });
+    await cp.core.patchNamespacedServiceStatus(
+      {
+        name: "other-class",
+        namespace: svcNs,
+        body: { status: { loadBalancer: { ingress: [{ ip: "198.18.65.1" }] } } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    // Give the controller time to (wrongly) react, then check nothing changed.
+    await createService("marker", { "metallb.io/address-pool": "big" });
+    await waitForIp("marker");
+    await new Promise((r) => setTimeout(r, 500));
+    const svc = await readService("other-class");
+    assert.deepEqual(ingressOf(svc), ["198.18.65.1"]);
+    assert.equal(svc.metadata?.annotations?.["metallb.io/ip-allocated-from-pool"], "theirs");
+    assert.deepEqual(await eventsOf("other-class"), []);
   });
 });
