@@ -46,6 +46,8 @@ export interface SpeakerOptions {
   ) => void;
 }
 
+const MIN_RECOMPUTE_GAP_MS = 20;
+
 type Obj = { metadata?: { name?: string; namespace?: string } };
 
 export class Speaker {
@@ -64,6 +66,7 @@ export class Speaker {
   private lastOwners = new Map<string, string | undefined>();
   private plans: ReadonlyMap<string, IpPlan> = new Map();
   private scheduled = false;
+  private lastRecompute = 0;
   private expiryTimer: NodeJS.Timeout | undefined;
   private apiWasHealthy = true;
 
@@ -156,10 +159,16 @@ export class Speaker {
     });
   }
 
+  /**
+   * Coalesces bursts: at most one recompute per turn of the event loop, and at least
+   * MIN_RECOMPUTE_GAP_MS apart, so a flood of Service events costs a few plans, not one each.
+   */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const wait = Math.max(0, this.lastRecompute + MIN_RECOMPUTE_GAP_MS - Date.now());
+    setTimeout(() => {
+      this.lastRecompute = Date.now();
       this.scheduled = false;
       try {
         this.recompute();
@@ -170,7 +179,7 @@ export class Speaker {
         });
         this.armExpiry(Date.now());
       }
-    });
+    }, wait);
   }
 
   private recompute(): void {

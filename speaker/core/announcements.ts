@@ -97,15 +97,20 @@ function planIp(
   services: readonly ServiceView[],
   thisNode: string,
 ): IpPlan {
-  const advs = view.advertisements.filter((a) =>
-    advertisesPool(a, pool, view.poolLabels.get(pool) ?? {}),
-  );
+  const advs = view.poolLabels.has(pool)
+    ? view.advertisements.filter((a) => advertisesPool(a, pool, view.poolLabels.get(pool) ?? {}))
+    : []; // a pool of another namespace (another IronLB): never ours to announce
   const selected = (node: string): boolean =>
     advs.some((a) => selectsNode(a, view.nodes.get(node)?.labels ?? {}));
   const endpoints: ServiceEndpoints[] = services.map((s) => ({
     trafficPolicy: s.trafficPolicy,
     ...(view.endpoints.get(s.key) ?? NO_ENDPOINTS),
   }));
+  if (advs.length === 0) {
+    // Not announced by anyone: skip the hashing (most IPs of other IronLB instances).
+    const election: Election = { winner: undefined, outcome: "noCandidates", reasons: new Map() };
+    return { ip, pool, services: services.map((s) => s.key).sort(), election, interfaces: [] };
+  }
   const election = elect(ip, {
     liveSpeakers: view.liveSpeakers,
     nodes: view.nodes,
