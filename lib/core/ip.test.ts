@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   canonicalIp,
+  formatIp,
+  formatIpAt,
   formatRange,
   ipFromBytes,
   ipToBytes,
@@ -76,4 +78,27 @@ test("bytes round-trip in network order", () => {
   assert.equal(ipToBytes(v6).length, 16);
   assert.deepEqual(ipFromBytes(ipToBytes(v6)), v6);
   assert.throws(() => ipFromBytes(new Uint8Array(5)));
+});
+
+test("formatIpAt reads an address at an offset, as formatIp(ipFromBytes(...)) does", () => {
+  const addresses = [
+    "0.0.0.0",
+    "198.18.0.200",
+    "255.255.255.255",
+    "::",
+    "::1",
+    "fe80::b",
+    "2001:db8::1:0:0:1",
+    "2001:db8:0:1:1:1:1:1",
+    "2001:db8:18::200",
+  ];
+  for (const text of addresses) {
+    const ip = parseIp(text);
+    assert.ok(ip, text);
+    const bytes = new Uint8Array([0xaa, ...ipToBytes(ip), 0xbb]);
+    assert.equal(formatIpAt(bytes, 1, ip.family), text);
+    assert.equal(formatIpAt(bytes, 1, ip.family), formatIp(ipFromBytes(ipToBytes(ip))));
+  }
+  assert.throws(() => formatIpAt(new Uint8Array(4), 1, "IPv4"), RangeError);
+  assert.throws(() => formatIpAt(new Uint8Array(16), 1, "IPv6"), RangeError);
 });

@@ -1,7 +1,8 @@
 /**
  * IP addresses as numbers: parsing, formatting, CIDRs and ranges for IPv4 and IPv6.
  * An address is `{ family, value }` with `value` a bigint (IPv4: 32 bits, IPv6: 128 bits), so
- * arithmetic on /64 pools is exact.
+ * arithmetic on /64 pools is exact. Packet decoders skip the bigint: `formatIpAt` turns the
+ * bytes of a frame straight into canonical text.
  */
 import { err, ok, type Result } from "./result.js";
 
@@ -24,12 +25,12 @@ const V4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 function parseV4(text: string): bigint | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;
-  let value = 0n;
+  let value = 0;
   for (const part of parts) {
     if (!V4_PART.test(part)) return undefined;
-    value = (value << 8n) | BigInt(part);
+    value = value * 256 + Number(part);
   }
-  return value;
+  return BigInt(value);
 }
 
 function parseV6Groups(text: string): bigint[] | undefined {
@@ -72,11 +73,8 @@ export function parseIp(text: string): Ip | undefined {
   return value === undefined ? undefined : { family: "IPv4", value };
 }
 
-function formatV6(value: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) =>
-    Number((value >> BigInt(112 - 16 * i)) & 0xffffn),
-  );
-  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
+/** RFC 5952 text of eight 16-bit groups: the longest run (>= 2) of zero groups, first on a tie. */
+function formatV6Groups(groups: readonly number[]): string {
   let best = { start: -1, len: 0 };
   for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
@@ -95,11 +93,42 @@ function formatV6(value: bigint): string {
   return `${head}::${tail}`;
 }
 
+/** The unsigned 32-bit big-endian value of the 4 bytes at `offset`. */
+const uint32At = (bytes: Uint8Array, offset: number): number =>
+  (((bytes[offset] ?? 0) << 24) |
+    ((bytes[offset + 1] ?? 0) << 16) |
+    ((bytes[offset + 2] ?? 0) << 8) |
+    (bytes[offset + 3] ?? 0)) >>>
+  0;
+
+const formatV4 = (n: number): string =>
+  `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
+
 /** Canonical text: dotted quad, or RFC 5952 IPv6. */
 export function formatIp(ip: Ip): string {
-  if (ip.family === "IPv6") return formatV6(ip.value);
-  const v = ip.value;
-  return [24n, 16n, 8n, 0n].map((s) => ((v >> s) & 0xffn).toString()).join(".");
+  if (ip.family === "IPv4") return formatV4(Number(ip.value));
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    Number((ip.value >> BigInt(112 - 16 * i)) & 0xffffn),
+  );
+  return formatV6Groups(groups);
+}
+
+/**
+ * Canonical text of the address in `bytes` at `offset`, 4 bytes for IPv4 or 16 for IPv6, read
+ * straight from the bytes (no bigint): for decoders on the receive path. Throws RangeError when
+ * the bytes are not there.
+ */
+export function formatIpAt(bytes: Uint8Array, offset: number, family: IpFamily): string {
+  const length = bitsOf(family) / 8;
+  if (offset < 0 || bytes.length - offset < length) {
+    throw new RangeError(`an ${family} address is ${length} bytes, got ${bytes.length - offset}`);
+  }
+  if (family === "IPv4") return formatV4(uint32At(bytes, offset));
+  const groups: number[] = [];
+  for (let i = offset; i < offset + length; i += 2) {
+    groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  }
+  return formatV6Groups(groups);
 }
 
 /** Canonical form of an address string, or undefined when it is not an address. */
@@ -172,6 +201,7 @@ export function ipFromBytes(bytes: Uint8Array): Ip {
   if (bytes.length !== 4 && bytes.length !== 16) {
     throw new Error(`an IP address is 4 or 16 bytes, got ${bytes.length}`);
   }
+  if (bytes.length === 4) return { family: "IPv4", value: BigInt(uint32At(bytes, 0)) };
   const value = bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
-  return { family: bytes.length === 4 ? "IPv4" : "IPv6", value };
+  return { family: "IPv6", value };
 }

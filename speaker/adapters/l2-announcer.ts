@@ -92,7 +92,7 @@ export const DEFAULT_PROBE_WINDOW_MS = 200;
 const LIVE: readonly ClaimPhase[] = ["probing", "announcing"];
 
 export class L2Announcer {
-  /** Whether this process compiled the receive path yet (`primeResponder`, once per process). */
+  /** Whether this process compiled the receive path yet (`#primeOnce`). */
   static #primed = false;
   readonly #timers: Timers;
   readonly #groups: MulticastGroups;
@@ -151,10 +151,6 @@ export class L2Announcer {
    */
   setOwned(owned: ReadonlyMap<string, Iterable<string>>, options: SetOwnedOptions = {}): void {
     if (this.#stopped) throw new Error("L2Announcer is stopped");
-    if (!L2Announcer.#primed && owned.size > 0) {
-      L2Announcer.#primed = true;
-      primeResponder();
-    }
     this.#claims.set(owned, options.takeovers ?? [], this.#timers.now());
     this.#sync();
   }
@@ -184,6 +180,19 @@ export class L2Announcer {
     this.#sendProbes();
     this.#syncSchedule(this.#timers.now(), reopened);
     this.#tick();
+    if (reopened.size > 0) L2Announcer.#primeOnce();
+  }
+
+  /**
+   * Once per process, when the first socket is open and what is due went out: has V8 compile the
+   * receive path before requests arrive (../core/responder-priming.ts): 20-40 ms of CPU. Not
+   * earlier: opening a socket loads the libpcap binding, and loading a module can make V8 drop
+   * code compiled before (under a loader such as tsx it does).
+   */
+  static #primeOnce(): void {
+    if (L2Announcer.#primed) return;
+    L2Announcer.#primed = true;
+    primeResponder();
   }
 
   #placements(phases: readonly ClaimPhase[]) {
@@ -275,12 +284,12 @@ export class L2Announcer {
     this.#act(decideReceived(received, ctx));
   }
 
+  /** Sends a reply before counting it: the count can wait, the asker is waiting. */
   #act(decision: Decision): void {
     if (decision.kind === "reply") {
+      const sent = this.#sockets.send(decision.iface, decision.frame, decision.ip);
       this.#counters.request(decision.ip);
-      if (this.#sockets.send(decision.iface, decision.frame, decision.ip)) {
-        this.#counters.response(decision.ip);
-      }
+      if (sent) this.#counters.response(decision.ip);
       return;
     }
     const phase = decision.ip === undefined ? undefined : this.#claims.get(decision.ip)?.phase;

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  ARP_AT,
+  arpIpAt,
+  checkArp,
   decodeArp,
+  encodeArpAnswer,
   encodeArpProbe,
   encodeArpReply,
   encodeArpReplyTo,
@@ -137,6 +141,37 @@ test("encodeArpReplyTo answers a request, and a probe the way Linux does", () =>
   assert.equal(reply.value.ethDst, CLIENT_MAC);
   assert.equal(reply.value.targetIp, "0.0.0.0");
   assert.equal(reply.value.senderIp, VIP);
+});
+
+test("encodeArpAnswer writes, from the request's bytes, what encodeArpReplyTo writes", () => {
+  const junkPadded = fromHex(golden(GOLDEN.request) + "deadbeef".repeat(8));
+  for (const frame of [
+    fromHex(golden(GOLDEN.request)),
+    junkPadded,
+    encodeArpProbe(CLIENT_MAC, VIP),
+  ]) {
+    const checked = checkArp(frame);
+    const decoded = decodeArp(frame);
+    assert.ok(checked.ok && decoded.ok);
+    const want = encodeArpReplyTo(decoded.value, OUR_MAC, decoded.value.targetIp);
+    assert.equal(toHex(encodeArpAnswer(checked.value, OUR_MAC)), toHex(want));
+  }
+  const checked = checkArp(fromHex(golden(GOLDEN.request)));
+  assert.ok(checked.ok);
+  assert.throws(() => encodeArpAnswer(checked.value, "not a mac"), TypeError);
+});
+
+test("arpIpAt gives the canonical text of any address, however often addresses repeat", () => {
+  const frame = new Uint8Array(42);
+  let seed = 7;
+  for (let i = 0; i < 5000; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const value = i % 3 === 0 ? seed : seed & 0xff000fff; // many repeats and table collisions
+    const octets = [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+    frame.set(octets, ARP_AT.targetIp);
+    assert.equal(arpIpAt(frame, ARP_AT.targetIp), octets.join("."));
+  }
+  assert.throws(() => arpIpAt(frame, 40), RangeError);
 });
 
 test("encoders refuse addresses the caller should have validated", () => {

@@ -6,8 +6,11 @@ import {
   encodeEthernet,
   formatMac,
   isGroupMac,
+  isGroupMacAt,
+  isMacAt,
   macToBytes,
   parseMac,
+  writeMac,
 } from "./ethernet.js";
 import { fromHex as bytes, toHex as hex } from "./testing/hex.js";
 
@@ -48,6 +51,39 @@ test("isGroupMac is true for broadcast and multicast, false for unicast", () => 
     ["00:11:22:33:44:55", false],
   ];
   for (const [mac, want] of cases) assert.equal(isGroupMac(mac), want, mac);
+});
+
+test("isMacAt compares bytes with a MAC's canonical text, as formatMac(...) === mac would", () => {
+  const frame = bytes("02000000000b 0100 5e000001");
+  const cases: [number, string, boolean][] = [
+    [0, "02:00:00:00:00:0b", true],
+    [0, "02:00:00:00:00:0c", false],
+    [0, "02:00:00:00:00:0B", false], // not canonical: text equality never held either
+    [0, "02-00-00-00-00-0b", false],
+    [0, "garbage", false],
+    [8, "5e:00:00:01:00:00", false], // only four bytes left
+    [-1, "02:00:00:00:00:0b", false],
+  ];
+  for (const [offset, mac, want] of cases) {
+    assert.equal(isMacAt(frame, offset, mac), want, `${mac} at ${offset}`);
+    if (offset >= 0 && frame.length - offset >= 6) {
+      assert.equal(formatMac(frame, offset) === mac, want, `the text comparison agrees: ${mac}`);
+    }
+  }
+  assert.equal(isGroupMacAt(frame, 0), false);
+  assert.equal(isGroupMacAt(frame, 6), true);
+});
+
+test("writeMac writes a MAC in either case and refuses what is not one", () => {
+  const out = new Uint8Array(8);
+  writeMac(out, 1, "02:00:00:00:00:0b");
+  assert.equal(hex(out), "0002000000000b00");
+  writeMac(out, 2, "AA:BB:CC:DD:EE:FF");
+  assert.equal(hex(out), "0002aabbccddeeff");
+  assert.throws(() => writeMac(out, 0, "02:00:00:00:00"), TypeError);
+  const first = macToBytes("02:00:00:00:00:0b");
+  first[0] = 0xff;
+  assert.equal(hex(macToBytes("02:00:00:00:00:0b")), "02000000000b", "each caller gets a copy");
 });
 
 test("encodeEthernet writes dst, src, ethertype and pads to 60 bytes", () => {

@@ -27,7 +27,9 @@ const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 /** Six bytes from "aa:bb:cc:dd:ee:ff" (either case), or undefined when the text is not a MAC. */
 export function parseMac(text: string): Uint8Array | undefined {
   if (!MAC_TEXT.test(text)) return undefined;
-  return Uint8Array.from(text.split(":"), (part) => parseInt(part, 16));
+  const bytes = new Uint8Array(MAC_LENGTH);
+  for (let i = 0; i < MAC_LENGTH; i++) bytes[i] = parseInt(text.slice(3 * i, 3 * i + 2), 16);
+  return bytes;
 }
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
@@ -52,9 +54,9 @@ const REMEMBERED_MACS = 64;
 function canonicalMacBytes(mac: string): Uint8Array | undefined {
   const known = macBytesByText.get(mac);
   if (known !== undefined) return known;
-  if (canonicalMac(mac) !== mac) return undefined;
+  const bytes = canonicalMac(mac) === mac ? parseMac(mac) : undefined;
+  if (bytes === undefined) return undefined;
   if (macBytesByText.size >= REMEMBERED_MACS) macBytesByText.clear();
-  const bytes = macToBytes(mac);
   macBytesByText.set(mac, bytes);
   return bytes;
 }
@@ -85,9 +87,7 @@ export const canonicalMac = (text: string): string | undefined =>
 
 /** Bytes of a MAC the caller already validated; a bad one is a broken invariant and throws. */
 export function macToBytes(mac: string): Uint8Array {
-  const known = macBytesByText.get(mac);
-  if (known !== undefined) return known.slice();
-  const bytes = parseMac(mac);
+  const bytes = canonicalMacBytes(mac)?.slice() ?? parseMac(mac);
   if (!bytes) throw new TypeError(`not a MAC address: ${JSON.stringify(mac)}`);
   return bytes;
 }

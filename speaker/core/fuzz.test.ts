@@ -7,12 +7,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   decodeArp,
+  encodeArp,
   encodeArpProbe,
   encodeArpReply,
+  encodeArpReplyTo,
   encodeArpRequest,
   encodeGratuitousArp,
+  type ArpPacket,
 } from "./arp.js";
-import { decodeEthernet } from "./ethernet.js";
+import { decodeEthernet, isGroupMac } from "./ethernet.js";
 import { decodeIpv6, icmpv6Checksum } from "./ipv6.js";
 import {
   decodeNdp,
@@ -21,7 +24,14 @@ import {
   encodeUnsolicitedAdvertisement,
   solicitedNodeMulticast,
 } from "./ndp.js";
-import { decide, observe, type ResponderContext } from "./responder.js";
+import {
+  decide,
+  observe,
+  type Conflict,
+  type Decision,
+  type ObserverContext,
+  type ResponderContext,
+} from "./responder.js";
 
 const OUR_MAC = "02:00:00:00:00:0b";
 const CLIENT = "02:00:00:00:00:64";
@@ -166,4 +176,68 @@ test("20,000 random and mutated frames: nothing throws, replies only to answerab
     }
   }
   assert.ok(replies > 500, `the reply path was exercised (${replies} replies)`);
+});
+
+/** The ARP decision read from the decoded text, step by step as the responder's contract says. */
+function arpDecisionByText(p: ArpPacket, c: ResponderContext): Decision {
+  const dropped = (reason: string): Decision =>
+    ({ kind: "drop", reason, ip: p.targetIp }) as Decision;
+  if (p.kind !== "request" && p.kind !== "probe") return dropped("notRequest");
+  if (p.ethSrc === c.mac || p.senderMac === c.mac) return dropped("fromSelf");
+  if (!isGroupMac(p.ethDst) && p.ethDst !== c.mac) return dropped("notAddressedToUs");
+  if (isGroupMac(p.senderMac)) return dropped("badSender");
+  const ifaces = OWNED.get(p.targetIp);
+  if (!ifaces) return dropped("notOwned");
+  if (!ifaces.has(c.iface)) return dropped("notOnThisInterface");
+  const frame = encodeArpReplyTo(p, c.mac, p.targetIp);
+  return { kind: "reply", protocol: "arp", frame, ip: p.targetIp, iface: c.iface };
+}
+
+function arpConflictByText(p: ArpPacket, watch: ObserverContext): Conflict | undefined {
+  const evidence = {
+    probe: "arpProbe",
+    reply: "arpReply",
+    announcement: "arpAnnouncement",
+  } as const;
+  const ip = p.kind === "probe" ? p.targetIp : p.senderIp;
+  const ours = watch.ownMacs.has(p.senderMac) || watch.peerMacs.has(p.senderMac);
+  const watched = typeof watch.watched === "function" ? watch.watched(ip) : watch.watched.has(ip);
+  if (!watched || ours) return undefined;
+  return { ip, mac: p.senderMac, evidence: p.kind === "request" ? "arpRequest" : evidence[p.kind] };
+}
+
+test("ARP frames, read from their bytes, get the decision and conflict their text calls for", () => {
+  const random = prng(0x0a59);
+  const fromUs = encodeArpRequest({
+    senderMac: OUR_MAC,
+    senderIp: "198.18.0.1",
+    targetIp: "198.18.0.200",
+  });
+  const elsewhere = encodeArp({
+    op: 1,
+    senderMac: CLIENT,
+    senderIp: "198.18.0.100",
+    targetMac: "00:00:00:00:00:00",
+    targetIp: "198.18.0.200",
+    ethDst: "02:00:00:00:00:0c",
+  });
+  const seeds = [...corpus().slice(0, 6), fromUs, elsewhere];
+  const watch = {
+    ownMacs: new Set([OUR_MAC]),
+    peerMacs: new Set(["02:00:00:00:00:0c"]),
+    watched: new Set(OWNED.keys()),
+  };
+  const show = (d: Decision) =>
+    d.kind === "reply" ? { ...d, frame: Buffer.from(d.frame).toString("hex") } : d;
+  let checked = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const frame = mutant(random, seeds);
+    const p = decodeArp(frame);
+    if (!p.ok) continue;
+    checked++;
+    const label = `frame ${i}: ${Buffer.from(frame).toString("hex")}`;
+    assert.deepEqual(show(decide(frame, ctx)), show(arpDecisionByText(p.value, ctx)), label);
+    assert.deepEqual(observe(frame, watch), arpConflictByText(p.value, watch), label);
+  }
+  assert.ok(checked > 10_000, `enough valid ARP frames (${checked})`);
 });
