@@ -122,6 +122,7 @@ async function main(): Promise<void> {
       speaker.setLinks(links);
     },
     onError: (e) => log.warn(e.message),
+    intervalMs: 1000, // a link flap is noticed (and its capture reopened) within a second
   });
   const monitoring = new MonitoringServer(metrics.registry, {
     healthy: () => true,

@@ -45,7 +45,7 @@ before(async () => {
     address: "00:00:00:00:00:00",
   });
   await dev("eth0", nic);
-  await dev("eth1", { ...nic, flags: "0x1002", operstate: "down" });
+  await dev("eth1", { ...nic, flags: "0x1002", operstate: "down", carrier_changes: "7" });
   await dev("br0", { ...nic, address: "02:aa:00:00:00:0d" });
   await dev("broken", { type: "1" }); // vanished half-way: no flags, no address
   await symlink(join(root, "net", "br0"), join(root, "net", "eth0", "master"));
@@ -53,7 +53,7 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-test("readLinks reads type, flags, operstate, MAC, master and link-local per interface", async () => {
+test("readLinks reads type, flags, operstate, MAC, master, link-local and carrier flaps", async () => {
   const links = await readLinks({
     sysClassNet: join(root, "net"),
     ifInet6: join(root, "if_inet6"),
@@ -67,6 +67,7 @@ test("readLinks reads type, flags, operstate, MAC, master and link-local per int
       enslaved: false,
       mac: "02:aa:00:00:00:0d",
       ipv6LinkLocal: "fe80::d0d",
+      carrierChanges: undefined,
     },
     {
       name: "eth0",
@@ -76,6 +77,7 @@ test("readLinks reads type, flags, operstate, MAC, master and link-local per int
       enslaved: true,
       mac: "02:aa:00:00:00:0b",
       ipv6LinkLocal: "fe80::ff:fe00:b",
+      carrierChanges: undefined,
     },
     {
       name: "eth1",
@@ -85,6 +87,7 @@ test("readLinks reads type, flags, operstate, MAC, master and link-local per int
       enslaved: false,
       mac: "02:aa:00:00:00:0b",
       ipv6LinkLocal: undefined,
+      carrierChanges: 7,
     },
     {
       name: "lo",
@@ -94,6 +97,7 @@ test("readLinks reads type, flags, operstate, MAC, master and link-local per int
       enslaved: false,
       mac: "00:00:00:00:00:00",
       ipv6LinkLocal: undefined,
+      carrierChanges: undefined,
     },
   ]);
 });

@@ -69,6 +69,7 @@ async function readLink(
     ]);
     const ipv6LinkLocal = linkLocals.get(name);
     const mac = address.toLowerCase();
+    const carrierChanges = await readTrimmed(at("carrier_changes")).then(Number, () => undefined);
     return {
       name,
       type: Number(type),
@@ -77,6 +78,7 @@ async function readLink(
       enslaved,
       mac,
       ipv6LinkLocal,
+      carrierChanges,
     };
   } catch {
     return undefined;

@@ -282,3 +282,15 @@ test("a link-local address that appears later becomes the source of our advertis
   assert.deepEqual(sent("eth1"), [`na ${VIP6} src fe80::1:b from ${MAC1}`]);
   assert.equal(sockets.get("eth1"), opened, "same socket, not reopened");
 });
+
+test("a link flap (carrier_changes moved) reopens the capture, which libpcap leaves dead", () => {
+  const { announcer, sockets } = setup();
+  announcer.setInterfaces([{ name: "eth1", mac: MAC1, carrierChanges: 2 }]);
+  announcer.setOwned(own([VIP, ["eth1"]]), { takeovers: [VIP] });
+  const before = sockets.get("eth1");
+  announcer.setInterfaces([{ name: "eth1", mac: MAC1, carrierChanges: 2 }]);
+  assert.equal(sockets.get("eth1"), before, "no flap: same socket");
+  announcer.setInterfaces([{ name: "eth1", mac: MAC1, carrierChanges: 4 }]);
+  assert.notEqual(sockets.get("eth1"), before, "flapped: a fresh socket");
+  assert.equal(before?.closed, true);
+});

@@ -13,6 +13,8 @@ export interface AnnouncerLink {
   readonly mac: string;
   /** The interface's IPv6 link-local address, the source of our advertisements. */
   readonly ipv6LinkLocal?: string | undefined;
+  /** Bumped by every link flap; a capture that lived through one is reopened. */
+  readonly carrierChanges?: number | undefined;
 }
 
 export class L2AnnouncerError extends Error {
@@ -68,13 +70,14 @@ export class LinkSockets {
   }
 
   /**
-   * Opens and closes sockets to match `wanted` (a changed MAC reopens); returns the interfaces
-   * (re)opened now.
+   * Opens and closes sockets to match `wanted` (a changed MAC or a link flap reopens: a flap
+   * leaves a libpcap capture dead); returns the interfaces (re)opened now.
    */
   sync(wanted: ReadonlyMap<string, AnnouncerLink>): Set<string> {
     for (const [name, open] of this.#open) {
       const link = wanted.get(name);
-      if (link?.mac === open.link.mac) open.link = link;
+      const same = link?.mac === open.link.mac && link.carrierChanges === open.link.carrierChanges;
+      if (link && same) open.link = link;
       else this.#close(name, open);
     }
     const opened = new Set<string>();

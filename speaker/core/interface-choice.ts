@@ -22,6 +22,8 @@ export interface LinkInfo {
   readonly mac: string;
   /** A usable (not tentative, not duplicate) fe80::/10 address, the source of our NAs. */
   readonly ipv6LinkLocal: string | undefined;
+  /** `carrier_changes`: a link flap bumps it, and a capture opened before it must be reopened. */
+  readonly carrierChanges?: number | undefined;
 }
 
 export const IFF = { up: 0x1, broadcast: 0x2, loopback: 0x8, noArp: 0x80 } as const;

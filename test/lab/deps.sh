@@ -52,6 +52,9 @@ if [[ "${1:-}" != "--no-npm" ]]; then
   root=$(cd "$(dirname "$0")/../.." && pwd)
   if [[ ! -d "${root}/node_modules" || "${root}/package-lock.json" -nt "${root}/node_modules/.package-lock.json" ]]; then
     say "npm ci"
-    (cd "${root}" && npm ci --no-fund --no-audit >&2) || die "npm ci failed"
+    # NDEBUG: npm `cap` asserts (aborting the process) when libuv reports a poll error, which
+    # happens when an interface loses carrier; without the assert the socket just stops and
+    # the speaker reopens it (speaker/adapters/link-sockets.ts).
+    (cd "${root}" && CXXFLAGS="-DNDEBUG ${CXXFLAGS:-}" npm ci --no-fund --no-audit >&2) || die "npm ci failed"
   fi
 fi
