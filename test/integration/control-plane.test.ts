@@ -44,6 +44,8 @@ test(
         metadata: { name },
         spec: {
           type: "LoadBalancer",
+          // A class no controller in the lab handles: this test alone writes the status.
+          loadBalancerClass: "example.com/nobody",
           selector: { app: "web" },
           ports: [{ name: "http", port: 8090, targetPort: 80, protocol: "TCP" }],
         },

@@ -77,19 +77,20 @@ export async function measureFailover(ip: string, url: string, fault: Fault): Pr
     );
     const faultAt = Date.now();
     inject(fault, owner);
+    // Traffic may keep flowing through the old owner's cached MAC (a dead speaker does not stop
+    // the node forwarding), so also wait for the takeover to reach the client's neighbour table.
+    let newOwner: string | undefined;
     await eventually(
-      `traffic back after ${fault} on ${owner}`,
-      () => loop.samples.filter((s) => s.ok && s.at > faultAt).length >= 5,
+      `takeover and traffic after ${fault} on ${owner}`,
+      () => {
+        newOwner = announcingNode(ip);
+        const after = loop.samples.filter((s) => s.ok && s.at > faultAt).length;
+        return newOwner !== undefined && newOwner !== owner && after >= 5;
+      },
       20_000,
     ).catch(() => undefined);
     const resumed = loop.samples.filter((s) => s.ok && s.at > faultAt).length;
-    return {
-      fault,
-      owner,
-      newOwner: announcingNode(ip),
-      gapMs: gapAround(loop.samples, faultAt),
-      resumed,
-    };
+    return { fault, owner, newOwner, gapMs: gapAround(loop.samples, faultAt), resumed };
   } finally {
     loop.stop();
     repair(fault, owner);
