@@ -31,6 +31,7 @@ export class LeaseKeeper {
   private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | undefined;
   private lastSuccess = -Infinity;
+  private attempted = false;
   private macs = "";
   private stopped = false;
 
@@ -51,8 +52,12 @@ export class LeaseKeeper {
     return `${LEASE_PREFIX}${this.opts.node}`;
   }
 
-  /** Renewals are getting through: peers can see this node as live. */
+  /**
+   * Renewals are getting through: peers can see this node as live. Before the first renewal
+   * has completed either way, the view just listed from the API is fresh: healthy.
+   */
   healthy(): boolean {
+    if (!this.attempted) return true;
     return this.now() - this.lastSuccess < this.opts.timing.durationMs;
   }
 
@@ -89,6 +94,7 @@ export class LeaseKeeper {
     } catch (e) {
       this.opts.log.warn("Lease renewal failed", { err: describe(e) });
     }
+    this.attempted = true;
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.renew(), this.opts.timing.renewMs);
   }

@@ -87,8 +87,12 @@ metadata: {name: e2e, namespace: metallb-system}
     assert.match(ip, /^198\.18\.0\.2\d\d$/);
     const first = await waitReachable(urlOf(ip, 8090));
     assert.match(podOf(first) ?? "", /^web-/);
-    const pods = new Set((await answers(urlOf(ip, 8090), 12)).map(podOf));
-    assert.equal(pods.size, 2, `both pods answer: ${[...pods].join(", ")}`);
+    // Both pods answer once both are Ready (the second may still be starting).
+    const pods = new Set<string | undefined>();
+    await eventually("answers from both pods", async () => {
+      for (const a of await answers(urlOf(ip, 8090), 6)) pods.add(podOf(a));
+      return [...pods].filter((p) => p?.startsWith("web-")).length === 2;
+    });
     const macs = clientNeighbourMacs(ip);
     assert.equal(
       macs.length,

@@ -262,9 +262,13 @@ describe("controller on the lab apiserver", { skip }, () => {
       "the new IP",
       async () => ingressOf(await readService("edited"))[0] === "198.18.63.20",
     );
-    const clear = (await eventsOf("edited")).find((e) => e.reason === "ClearAssignment");
-    assert.ok(clear, "ClearAssignment event");
-    assert.match(clear.message, /198\.18\.63\.10.*new IP: 198\.18\.63\.20/);
+    // The Event is written after the status: wait for it too.
+    let clear: { message: string } | undefined;
+    await eventually("the ClearAssignment event", async () => {
+      clear = (await eventsOf("edited")).find((e) => e.reason === "ClearAssignment");
+      return clear !== undefined;
+    });
+    assert.match(clear?.message ?? "", /198\.18\.63\.10.*new IP: 198\.18\.63\.20/);
   });
 
   test("an IP from a pool no L2Advertisement selects is assigned with a NotAdvertised warning", async () => {
