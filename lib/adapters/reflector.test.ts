@@ -138,3 +138,17 @@ test("a silent watch is aborted by the watchdog and re-listed", async () => {
   assert.ok(h.server.lists >= 2, `lists ${h.server.lists}`);
   h.reflector.stop();
 });
+
+test("resync drops the open watch and lists again at once", async () => {
+  const h = harness();
+  h.reflector.start();
+  await tick();
+  const first = h.server.last;
+  h.reflector.resync();
+  await tick();
+  await tick();
+  assert.equal(first.aborted, true);
+  assert.equal(h.server.lists, 2);
+  assert.notEqual(h.server.last, first);
+  h.reflector.stop();
+});

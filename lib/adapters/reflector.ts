@@ -99,6 +99,14 @@ export class Reflector<T extends KubernetesObject> {
     this.handle = undefined;
   }
 
+  /**
+   * Drops the current watch and lists again now: for a caller that knows the connection may
+   * be dead (the network came back) and does not want to wait for the watchdog.
+   */
+  resync(): void {
+    if (this.running) this.restart(true);
+  }
+
   private async relist(): Promise<void> {
     while (this.running) {
       try {

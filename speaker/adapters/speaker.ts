@@ -189,9 +189,11 @@ export class Speaker {
     if (apiHealthy !== this.apiWasHealthy) {
       this.apiWasHealthy = apiHealthy;
       const msg = apiHealthy
-        ? "apiserver reachable again"
+        ? "apiserver reachable again: re-listing everything"
         : "apiserver unreachable: keeping current owners";
       this.opts.log.warn(msg);
+      // Watches opened before the outage may sit on dead connections: start them afresh.
+      if (apiHealthy) for (const r of this.reflectors) r.resync();
     }
     const live = new Set(this.liveness.live(now, apiHealthy));
     live.add(this.opts.node); // this process is alive by definition, and renewing if it can
