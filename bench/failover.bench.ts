@@ -6,15 +6,14 @@
  */
 import { emitResult, progress, type Figure } from "./support/result.js";
 import { distribution, formatNumber, markdownTable } from "./support/stats.js";
+import { useLab, waitReachable } from "../test/support/e2e.js";
 import {
-  apply,
-  deploymentYaml,
-  urlOf,
-  useLab,
-  waitForIngress,
-  waitReachable,
-} from "../test/support/e2e.js";
-import { FAULTS, measureFailover, type Fault, type GapResult } from "../test/support/failover.js";
+  failoverTarget,
+  FAULTS,
+  measureFailover,
+  type Fault,
+  type GapResult,
+} from "../test/support/failover.js";
 import { uniqueName } from "../test/support/lab.js";
 
 const TRIALS = process.env.BENCH_QUICK === "1" ? 2 : 10;
@@ -29,52 +28,19 @@ async function main(): Promise<void> {
     emitResult({ name: "failover", skipped: "needs root (network namespaces)" });
     return;
   }
-  const cp = useLab();
-  const ns = uniqueName("bench-fo");
-  const cleanup = (): void => {
-    cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
-    cp.kubectl([
-      "delete",
-      "-n",
-      "metallb-system",
-      "ipaddresspool/bench-failover",
-      "l2advertisement/bench-failover",
-      "--ignore-not-found",
-    ]);
-  };
-  process.once("SIGINT", () => (cleanup(), process.exit(130)));
+  const target = await failoverTarget(
+    useLab(),
+    uniqueName("bench-fo"),
+    "bench-failover",
+    "198.18.0.230-198.18.0.239",
+  );
+  process.once("SIGINT", () => (target.cleanup(), process.exit(130)));
   try {
-    cp.ensureNamespace(ns);
-    apply(
-      cp,
-      `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: bench-failover, namespace: metallb-system}
-spec: {addresses: [198.18.0.230-198.18.0.239], serviceAllocation: {namespaces: [${ns}]}}
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: bench-failover, namespace: metallb-system}
-spec: {ipAddressPools: [bench-failover]}
-`,
-    );
-    apply(cp, deploymentYaml(ns, "fo", 3));
-    apply(
-      cp,
-      `apiVersion: v1
-kind: Service
-metadata: {name: fo, namespace: ${ns}, annotations: {metallb.io/address-pool: bench-failover}}
-spec: {type: LoadBalancer, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
-`,
-    );
-    const [ip = ""] = await waitForIngress(cp, ns, "fo");
-    const url = urlOf(ip, 8090);
-    await waitReachable(url, 60_000);
     const results: GapResult[] = [];
     for (const fault of FAULTS) {
       for (let i = 0; i < TRIALS; i++) {
-        await waitReachable(url, 60_000);
-        const r = await measureFailover(ip, url, fault);
+        await waitReachable(target.url, 60_000);
+        const r = await measureFailover(target, fault);
         progress(
           `${fault} ${i + 1}/${TRIALS}: ${r.owner} -> ${r.newOwner ?? "?"}, gap ${r.gapMs} ms`,
         );
@@ -84,7 +50,7 @@ spec: {type: LoadBalancer, selector: {app: fo}, ports: [{port: 8090, targetPort:
     }
     report(results);
   } finally {
-    cleanup();
+    target.cleanup();
   }
 }
 
@@ -115,7 +81,7 @@ function report(results: readonly GapResult[]): void {
   const markdown = [
     `${TRIALS} trials per fault${process.env.BENCH_QUICK === "1" ? " (BENCH_QUICK)" : ""}; a request every ~50 ms from`,
     "`ironlb-client`, each a fresh TCP connection allowed 200 ms; the gap is the longest time",
-    "between two successful responses around the fault. Speaker Lease: renew 500 ms, duration 1500 ms.",
+    "between two successful responses around the fault. Speaker Lease: renew 400 ms, duration 1200 ms (the defaults).",
     "",
     markdownTable(["fault", "trials", "p50 ms", "p90 ms", "max ms", "target ms"], rows),
   ].join("\n");

@@ -1,8 +1,8 @@
 /** IronLB controller: assigns external IPs to LoadBalancer Services. Composition root. */
-import { KubeConfig } from "@kubernetes/client-node";
 import { MonitoringServer } from "../lib/adapters/http-server.js";
+import { loadKubeConfig } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
-import { parseFlags, usage } from "../lib/core/flags.js";
+import { COMMON_FLAGS, parseFlags, usage } from "../lib/core/flags.js";
 import { Controller } from "./adapters/controller.js";
 import { K8sClusterWriter } from "./adapters/k8s-cluster-writer.js";
 import { ControllerMetrics } from "./adapters/metrics.js";
@@ -18,21 +18,7 @@ const FLAGS = {
     default: "",
     help: 'handle only Services of this spec.loadBalancerClass ("": Services without a class)',
   },
-  kubeconfig: { env: "KUBECONFIG", default: "", help: "kubeconfig file (default: in-cluster)" },
-  "metrics-host": {
-    env: "METALLB_HOST",
-    default: "0.0.0.0",
-    help: "address of /metrics, /healthz, /readyz",
-  },
-  "metrics-port": {
-    env: "METALLB_ML_METRICS_PORT",
-    default: "7472",
-    help: "port of /metrics, /healthz, /readyz",
-    number: true,
-    min: 1,
-    max: 65535,
-  },
-  "log-level": { env: "METALLB_LOG_LEVEL", default: "info", help: "error, warn, info or debug" },
+  ...COMMON_FLAGS,
 } as const;
 
 async function main(): Promise<void> {
@@ -52,9 +38,7 @@ async function main(): Promise<void> {
   const log = createLogger("controller", flags["log-level"]);
   for (const w of parsed.value.warnings) log.warn(w);
 
-  const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromCluster();
+  const kc = loadKubeConfig(flags.kubeconfig);
 
   const metrics = new ControllerMetrics();
   const controller = new Controller({

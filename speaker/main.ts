@@ -1,10 +1,10 @@
 /** IronLB speaker: answers ARP/NDP for the IPs this node owns. Composition root. */
-import { KubeConfig } from "@kubernetes/client-node";
 import { EventRecorder } from "../lib/adapters/events.js";
 import { MonitoringServer } from "../lib/adapters/http-server.js";
+import { loadKubeConfig } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
 import { describe } from "../lib/adapters/reflector.js";
-import { parseFlags, usage } from "../lib/core/flags.js";
+import { COMMON_FLAGS, parseFlags, usage } from "../lib/core/flags.js";
 import { DEFAULT_EXCLUDE } from "./core/interface-choice.js";
 import { InterfaceWatcher } from "./adapters/interfaces.js";
 import { L2Announcer } from "./adapters/l2-announcer.js";
@@ -20,10 +20,9 @@ const FLAGS = {
     default: "metallb-system",
     help: "namespace of pools, advertisements, Leases",
   },
-  kubeconfig: { env: "KUBECONFIG", default: "", help: "kubeconfig file (default: in-cluster)" },
   "lease-renew-ms": {
     env: "IRONLB_LEASE_RENEW_MS",
-    default: "500",
+    default: "400",
     help: "how often this speaker renews its Lease (one apiserver write each)",
     number: true,
     min: 100,
@@ -31,7 +30,7 @@ const FLAGS = {
   },
   "lease-duration-ms": {
     env: "IRONLB_LEASE_DURATION_MS",
-    default: "1500",
+    default: "1200",
     help: "a speaker is dead this long after its last renewal (>= 2x renew; failover time)",
     number: true,
     min: 300,
@@ -42,20 +41,7 @@ const FLAGS = {
     default: DEFAULT_EXCLUDE.join(","),
     help: "comma-separated globs of interfaces never announced on",
   },
-  "metrics-host": {
-    env: "METALLB_HOST",
-    default: "0.0.0.0",
-    help: "address of /metrics, /healthz, /readyz",
-  },
-  "metrics-port": {
-    env: "METALLB_ML_METRICS_PORT",
-    default: "7472",
-    help: "port of /metrics",
-    number: true,
-    min: 1,
-    max: 65535,
-  },
-  "log-level": { env: "METALLB_LOG_LEVEL", default: "info", help: "error, warn, info or debug" },
+  ...COMMON_FLAGS,
 } as const;
 
 async function main(): Promise<void> {
@@ -87,9 +73,7 @@ async function main(): Promise<void> {
     .map((s) => s.trim())
     .filter(Boolean);
 
-  const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromCluster();
+  const kc = loadKubeConfig(flags.kubeconfig);
 
   const announcer = new L2Announcer({
     onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),

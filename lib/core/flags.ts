@@ -96,3 +96,22 @@ export function usage(binary: string, specs: Record<string, FlagSpec>): string {
   });
   return `usage: ${binary} [flags]\n${lines.join("\n")}`;
 }
+
+/** Flags every IronLB binary takes: API access, the monitoring endpoint, logging. */
+export const COMMON_FLAGS = {
+  kubeconfig: { env: "KUBECONFIG", default: "", help: "kubeconfig file (default: in-cluster)" },
+  "metrics-host": {
+    env: "METALLB_HOST",
+    default: "0.0.0.0",
+    help: "address of /metrics, /healthz, /readyz",
+  },
+  "metrics-port": {
+    env: "METALLB_ML_METRICS_PORT",
+    default: "7472",
+    help: "port of /metrics, /healthz, /readyz",
+    number: true,
+    min: 1,
+    max: 65535,
+  },
+  "log-level": { env: "METALLB_LOG_LEVEL", default: "info", help: "error, warn, info or debug" },
+} as const satisfies Record<string, FlagSpec>;

@@ -5,71 +5,35 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
+import { rootSkipReason, uniqueName } from "../support/lab.js";
+import { useLab, waitReachable } from "../support/e2e.js";
 import {
-  apply,
-  deploymentYaml,
-  urlOf,
-  useLab,
-  waitForIngress,
-  waitReachable,
-} from "../support/e2e.js";
-import { FAULTS, measureFailover } from "../support/failover.js";
+  failoverTarget,
+  FAULTS,
+  measureFailover,
+  type FailoverTarget,
+} from "../support/failover.js";
 
 const skip = rootSkipReason();
-const ns = uniqueName("e2e-fo");
-let cp: ControlPlane;
-let url = "";
-let ip = "";
+let target: FailoverTarget | undefined;
 
 describe("failover", { skip }, () => {
   before(async () => {
-    cp = useLab();
-    cp.ensureNamespace(ns);
-    apply(
-      cp,
-      `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: e2e-failover, namespace: metallb-system}
-spec: {addresses: [198.18.0.240-198.18.0.249], serviceAllocation: {namespaces: [${ns}]}}
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: e2e-failover, namespace: metallb-system}
-spec: {ipAddressPools: [e2e-failover]}
-`,
+    target = await failoverTarget(
+      useLab(),
+      uniqueName("e2e-fo"),
+      "e2e-failover",
+      "198.18.0.240-198.18.0.249",
     );
-    // One pod on each node, so whichever node announces can forward locally or across.
-    apply(cp, deploymentYaml(ns, "fo", 3));
-    apply(
-      cp,
-      `apiVersion: v1
-kind: Service
-metadata: {name: fo, namespace: ${ns}, annotations: {metallb.io/address-pool: e2e-failover}}
-spec: {type: LoadBalancer, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
-`,
-    );
-    [ip = ""] = await waitForIngress(cp, ns, "fo");
-    url = urlOf(ip, 8090);
-    await waitReachable(url);
   });
 
-  after(async () => {
-    await cp.core.deleteNamespace({ name: ns }).catch(() => undefined);
-    cp.kubectl([
-      "delete",
-      "-n",
-      "metallb-system",
-      "ipaddresspool/e2e-failover",
-      "l2advertisement/e2e-failover",
-      "--ignore-not-found",
-    ]);
-  });
+  after(() => target?.cleanup());
 
   for (const fault of FAULTS) {
     test(`traffic resumes after ${fault} on the announcing node`, async () => {
-      await waitReachable(url);
-      const r = await measureFailover(ip, url, fault);
+      if (!target) throw new Error("no failover target");
+      await waitReachable(target.url);
+      const r = await measureFailover(target, fault);
       process.stdout.write(
         `# failover ${fault}: owner ${r.owner} -> ${r.newOwner ?? "?"}, gap ${r.gapMs} ms\n`,
       );

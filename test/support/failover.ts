@@ -5,7 +5,19 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { announcingNode, CLIENT_NS, labCommand, setNodeLink } from "./e2e.js";
+import {
+  announcingNode,
+  apply,
+  CLIENT_NS,
+  curlFromClient,
+  deploymentYaml,
+  labCommand,
+  setNodeLink,
+  urlOf,
+  waitForIngress,
+  waitReachable,
+} from "./e2e.js";
+import type { ControlPlane } from "./lab.js";
 import { eventually } from "./processes.js";
 
 export const FAULTS = ["speaker-sigkill", "link-down", "speaker-sigterm"] as const;
@@ -64,10 +76,40 @@ export function repair(fault: Fault, owner: string): void {
   else labCommand(["restart", `speaker-${owner}`]);
 }
 
-/** Runs one trial against `ip` (already answering); the fault is repaired before returning. */
-export async function measureFailover(ip: string, url: string, fault: Fault): Promise<GapResult> {
-  const owner = announcingNode(ip);
-  if (!owner) throw new Error(`no node announces ${ip} in the client's neighbour table`);
+/** The node whose speaker records itself as announcing the Service (its ServiceL2Status). */
+export function recordedOwner(
+  cp: ControlPlane,
+  namespace: string,
+  name: string,
+): string | undefined {
+  const selector = `metallb.io/service-name=${name},metallb.io/service-namespace=${namespace}`;
+  const out = cp.kubectl([
+    "get",
+    "servicel2statuses",
+    "-n",
+    "metallb-system",
+    "-l",
+    selector,
+    "-o",
+    "jsonpath={.items[*].status.node}",
+  ]);
+  return out.trim().split(/\s+/).filter(Boolean)[0];
+}
+
+/**
+ * Runs one trial against `ip` (already answering); the fault is repaired before returning. The
+ * owner is taken from the cluster (ServiceL2Status) and must match the client's neighbour table,
+ * so the fault always hits the node the traffic really goes through.
+ */
+export async function measureFailover(target: FailoverTarget, fault: Fault): Promise<GapResult> {
+  const { cp, namespace, service, ip, url } = target;
+  let owner: string | undefined;
+  await eventually(`one settled owner of ${ip}`, async () => {
+    owner = recordedOwner(cp, namespace, service);
+    await curlFromClient(url, 1);
+    return owner !== undefined && announcingNode(ip) === owner;
+  });
+  if (!owner) throw new Error(`no node announces ${ip}`);
   const loop = startLoop(url);
   try {
     await eventually(
@@ -95,4 +137,70 @@ export async function measureFailover(ip: string, url: string, fault: Fault): Pr
     loop.stop();
     repair(fault, owner);
   }
+}
+
+export interface FailoverTarget {
+  readonly cp: ControlPlane;
+  readonly namespace: string;
+  readonly service: string;
+  readonly ip: string;
+  readonly url: string;
+  /** Removes the namespace, pool and advertisement it created. */
+  cleanup(): void;
+}
+
+/**
+ * A Service to fail over: its own pool (`addresses`) and L2Advertisement, a Deployment with one
+ * pod per node (so whichever node announces forwards locally or across), answering already.
+ */
+export async function failoverTarget(
+  cp: ControlPlane,
+  namespace: string,
+  pool: string,
+  addresses: string,
+): Promise<FailoverTarget> {
+  cp.ensureNamespace(namespace);
+  apply(
+    cp,
+    `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${pool}, namespace: metallb-system}
+spec: {addresses: [${addresses}], serviceAllocation: {namespaces: [${namespace}]}}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: ${pool}, namespace: metallb-system}
+spec: {ipAddressPools: [${pool}]}
+`,
+  );
+  apply(cp, deploymentYaml(namespace, "fo", 3));
+  apply(
+    cp,
+    `apiVersion: v1
+kind: Service
+metadata: {name: fo, namespace: ${namespace}, annotations: {metallb.io/address-pool: ${pool}}}
+spec: {type: LoadBalancer, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
+`,
+  );
+  const [ip = ""] = await waitForIngress(cp, namespace, "fo");
+  const url = urlOf(ip, 8090);
+  await waitReachable(url, 60_000);
+  return {
+    cp,
+    namespace,
+    service: "fo",
+    ip,
+    url,
+    cleanup: () => {
+      cp.kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]);
+      cp.kubectl([
+        "delete",
+        "-n",
+        "metallb-system",
+        `ipaddresspool/${pool}`,
+        `l2advertisement/${pool}`,
+        "--ignore-not-found",
+      ]);
+    },
+  };
 }
