@@ -21,7 +21,12 @@ for _ in $(seq 60); do
   [[ -n "${ip}" ]] && break
   sleep 0.5
 done
-[[ -n "${ip}" ]] || { "${kubectl[@]}" describe service web; die "no EXTERNAL-IP after 30 s (see the events above)"; }
+if [[ -z "${ip}" ]]; then
+  "${kubectl[@]}" describe service web
+  "${kubectl[@]}" get ipaddresspool -n metallb-system \
+    -o custom-columns='POOL:.metadata.name,VALID:.status.conditions[?(@.type=="Valid")].message'
+  die "no EXTERNAL-IP after 30 s (see the Service events and the pools' Valid conditions above)"
+fi
 "${kubectl[@]}" get service web
 "${kubectl[@]}" rollout status deployment/web --timeout=60s
 

@@ -85,9 +85,16 @@ start_speaker() {
     --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1
 }
 
+all_running() {
+  local n
+  alive controller || return 1
+  for n in "${nodes[@]}"; do alive "speaker-${n}" || return 1; done
+}
+
+# Starts whatever is not running (a crashed speaker included), like a DaemonSet would.
 cmd_up() {
   require_lab
-  if alive controller && ready ironlb-cp; then say "IronLB is already running"; return 0; fi
+  if all_running && ready ironlb-cp; then say "IronLB is already running"; return 0; fi
   if [[ ! -f "${root}/dist/speaker/main.js" ]] ||
     [[ -n "$(find "${root}/controller" "${root}/speaker" "${root}/lib" -name '*.ts' -newer "${root}/dist/speaker/main.js" | head -n 1)" ]]; then
     say "building IronLB (npm run build)"
@@ -96,9 +103,9 @@ cmd_up() {
   apply_manifests
   token_kubeconfig controller "${lab}/kubeconfig-controller"
   token_kubeconfig speaker "${lab}/kubeconfig-speaker"
-  start_controller
+  alive controller || start_controller
   local n
-  for n in "${nodes[@]}"; do start_speaker "${n}"; done
+  for n in "${nodes[@]}"; do alive "speaker-${n}" || start_speaker "${n}"; done
   wait_ready controller ironlb-cp
   for n in "${nodes[@]}"; do wait_ready "speaker-${n}" "ironlb-${n}"; done
   say "controller (ironlb-cp) and speakers (${nodes[*]}) ready; logs in .lab/logs/"
