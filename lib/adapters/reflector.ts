@@ -55,7 +55,11 @@ export interface ReflectorOptions<T> {
 export const objectKey = (o: KubernetesObject): string =>
   o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? "");
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+/**
+ * A backoff delay. Not unref'd: while a reflector waits to re-list, it is the process's pending
+ * work, and a process with nothing else to do must not exit silently in the middle of it.
+ */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Reflector<T extends KubernetesObject> {
   private readonly store = new Map<string, T>();

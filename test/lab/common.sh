@@ -40,3 +40,18 @@ stop() {
   fi
   rm -f "${lab}/pids/${name}.pid"
 }
+
+# wait_for WHAT PROCESS TIMEOUT_S CHECK ARGS...: polls CHECK every 0.25 s until it succeeds; fails
+# (with the last log lines) when PROCESS dies, or after TIMEOUT_S. Callers define say and die.
+wait_for() {
+  local what=$1 name=$2 timeout=$3 i
+  shift 3
+  for ((i = 0; i < timeout * 4; i++)); do
+    "$@" && return 0
+    alive "${name}" || die "${what} exited during start-up; last lines of .lab/logs/${name}.log:
+$(tail -n 15 "${lab}/logs/${name}.log" 2>/dev/null)"
+    (( i % 40 == 39 )) && say "  waiting for ${what} ($(( (i + 1) / 4 ))s)"
+    sleep 0.25
+  done
+  die "${what} not ready after ${timeout}s; see .lab/logs/${name}.log"
+}

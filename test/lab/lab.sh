@@ -121,18 +121,6 @@ make_network() {
 port_taken_in_cp() { in_cp ss -Htln "sport = :$1" | grep -q .; }
 host_port_taken() { ss -Htln "sport = :$1" | grep -q "127.0.0.1:$1\|\*:$1\|0.0.0.0:$1\|\[::\]:$1"; }
 
-wait_for() {
-  local what=$1 timeout=$2 check=$3 name=$4 i
-  for ((i = 0; i < timeout * 2; i++)); do
-    "${check}" && return 0
-    alive "${name}" || die "${what} exited during start-up; last lines of .lab/logs/${name}.log:
-$(tail -n 15 "${lab}/logs/${name}.log" 2>/dev/null)"
-    (( i % 10 == 9 )) && say "  waiting for ${what} ($(( (i + 1) / 2 ))s)"
-    sleep 0.5
-  done
-  die "${what} not ready after ${timeout}s; see .lab/logs/${name}.log"
-}
-
 kcm_ready() { in_cp curl -fsSk --max-time 2 https://127.0.0.1:10257/healthz 2>/dev/null | grep -qx ok; }
 
 etcd_ready() { in_cp curl -fsS --max-time 2 http://127.0.0.1:2379/health 2>/dev/null | grep -q '"health":"true"'; }
@@ -185,7 +173,7 @@ control_plane_up() {
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
     --initial-cluster lab=http://127.0.0.1:2380 --quota-backend-bytes 4294967296 \
     --snapshot-count 100000
-  wait_for etcd 30 etcd_ready etcd
+  wait_for etcd etcd 30 etcd_ready
 
   say "starting kube-apiserver ($("${bin}/kube-apiserver" --version | awk '{print $2}')) on ${cp_ip}:6443"
   local pki="${lab}/pki"
@@ -200,7 +188,7 @@ control_plane_up() {
     --service-cluster-ip-range="${service_cidrs}" \
     --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
     --event-ttl=1h --v=1
-  wait_for kube-apiserver "${ready_timeout}" apiserver_ready apiserver
+  wait_for kube-apiserver apiserver "${ready_timeout}" apiserver_ready
 
   kubeconfig "${lab}/kubeconfig-controller-manager" "https://${cp_ip}:6443" controller-manager \
     system:kube-controller-manager
@@ -213,7 +201,7 @@ control_plane_up() {
     --controllers="${kcm_controllers}" --leader-elect=false --use-service-account-credentials \
     --service-account-private-key-file="${pki}/sa.key" --root-ca-file="${pki}/ca.crt" \
     --cluster-cidr=198.19.0.0/16 --service-cluster-ip-range="${service_cidrs}" --v=1
-  wait_for kube-controller-manager 60 kcm_ready controller-manager
+  wait_for kube-controller-manager controller-manager 60 kcm_ready
 
   start apiserver-bridge-cp "${ns_cp}" socat "UNIX-LISTEN:${run}/apiserver.sock,fork,unlink-early,mode=600" \
     "TCP:${cp_ip}:6443"
@@ -222,7 +210,7 @@ control_plane_up() {
     "UNIX-CONNECT:${run}/apiserver.sock"
   kubeconfig "${lab}/kubeconfig" "https://127.0.0.1:${host_port}" admin ironlb-lab-admin
   kubeconfig "${lab}/kubeconfig-in-lab" "https://${cp_ip}:6443" admin ironlb-lab-admin
-  wait_for "the host bridge 127.0.0.1:${host_port}" 10 host_bridge_ready apiserver-bridge-host
+  wait_for "the host bridge 127.0.0.1:${host_port}" apiserver-bridge-host 10 host_bridge_ready
 
   mkdir -p "${lab}/bin"
   ln -sf "${bin}/kubectl" "${lab}/bin/kubectl"
@@ -291,7 +279,7 @@ cmd_fault() {
       else
         stop "${what}"
         restart_saved "${what}" || die "${what} was never started by this lab"
-        if [[ "${what}" == etcd ]]; then wait_for etcd 30 etcd_ready etcd; else wait_for kube-apiserver 120 apiserver_ready apiserver; fi
+        if [[ "${what}" == etcd ]]; then wait_for etcd etcd 30 etcd_ready; else wait_for kube-apiserver apiserver 120 apiserver_ready; fi
         say "${what} restarted (pid $(pid_of "${what}"))"
       fi
       ;;

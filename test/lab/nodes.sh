@@ -269,21 +269,7 @@ wait_for_agent() {
     sleep 0.25
   done
   alive lab-agent || start_agent
-  wait_for "the lab agent" lab-agent agent_ready
-}
-
-# wait_for WHAT PROCESS CHECK ARGS...: polls CHECK every 0.25 s; fails when PROCESS dies.
-wait_for() {
-  local what=$1 name=$2 i
-  shift 2
-  for ((i = 0; i < ready_timeout * 4; i++)); do
-    "$@" && return 0
-    alive "${name}" || die "${what} exited during start-up; last lines of .lab/logs/${name}.log:
-$(tail -n 15 "${lab}/logs/${name}.log" 2>/dev/null)"
-    (( i % 40 == 39 )) && say "  waiting for ${what} ($(( (i + 1) / 4 ))s)"
-    sleep 0.25
-  done
-  die "${what} not ready after ${ready_timeout}s; see .lab/logs/${name}.log"
+  wait_for "the lab agent" lab-agent "${ready_timeout}" agent_ready
 }
 
 # --- commands ----------------------------------------------------------------------------------------
@@ -316,7 +302,7 @@ cmd_up() {
   kube_proxy_kubeconfig
   say "kube-proxy (iptables) in every node namespace, logs .lab/logs/kube-proxy-nodeN.log"
   for n in 1 2 3; do start_kube_proxy "${n}"; done
-  for n in 1 2 3; do wait_for "kube-proxy on node${n}" "kube-proxy-node${n}" kube_proxy_ready "${n}"; done
+  for n in 1 2 3; do wait_for "kube-proxy on node${n}" "kube-proxy-node${n}" "${ready_timeout}" kube_proxy_ready "${n}"; done
   wait_for_agent
   trap - EXIT
   say "nodes ready in $(( ($(date +%s%N) - started) / 1000000 )) ms"
