@@ -4,7 +4,7 @@
  * The gaps are printed; `make bench` measures their distribution over many trials.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
 import { useLab, waitReachable } from "../support/e2e.js";
 import {
@@ -26,6 +26,8 @@ describe("failover", { skip }, () => {
       "198.18.0.240-198.18.0.249",
     );
   });
+
+  beforeEach(() => void useLab()); // restarts any IronLB process that died, as a DaemonSet would
 
   after(() => target?.cleanup());
 

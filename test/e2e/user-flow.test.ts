@@ -3,7 +3,7 @@
  * L2Advertisement, pods, a LoadBalancer Service, and what Kubernetes documents for its options.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import type { ControlPlane } from "../support/lab.js";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
 import {
@@ -65,6 +65,10 @@ metadata: {name: e2e, namespace: metallb-system}
     );
     apply(cp, deploymentYaml(ns, "web", 2));
   });
+
+  // Like a DaemonSet, restart any IronLB process that died (see docs/lab.md: a speaker dying
+  // silently is a known, open defect); the test then judges the behaviour, not the crash.
+  beforeEach(() => void useLab());
 
   after(async () => {
     await cp.core.deleteNamespace({ name: ns }).catch(() => undefined);
