@@ -186,6 +186,7 @@ export class Speaker {
     if (this.reflectors.some((r) => !r.synced)) return;
     const now = Date.now();
     const apiHealthy = this.opts.lease.healthy();
+    const recovered = apiHealthy && !this.apiWasHealthy;
     if (apiHealthy !== this.apiWasHealthy) {
       this.apiWasHealthy = apiHealthy;
       const msg = apiHealthy
@@ -206,16 +207,21 @@ export class Speaker {
       liveSpeakers: live,
     });
     const plans = planAnnouncements(view, this.opts.node);
-    this.apply(plans);
+    this.apply(plans, recovered);
     this.armExpiry(now);
   }
 
-  private apply(plans: ReadonlyMap<string, IpPlan>): void {
+  /**
+   * `recovered`: this node was cut off and is back. Peers may have taken its IPs over meanwhile
+   * and clients may cache their MACs, so what it still owns is announced again at once.
+   */
+  private apply(plans: ReadonlyMap<string, IpPlan>, recovered: boolean): void {
     const owned = interfacesPerIp(ownedBy(plans, this.opts.node), this.links, this.opts.exclude);
     const takeovers = [...owned.keys()].filter((ip) => {
       const before = this.lastOwners.get(ip);
-      return before !== undefined && before !== this.opts.node;
+      return recovered || (before !== undefined && before !== this.opts.node);
     });
+    if (recovered) this.opts.announcer.setOwned(new Map()); // re-arm the gratuitous schedule
     this.opts.announcer.setOwned(owned, { takeovers });
     this.lastOwners = new Map([...plans].map(([ip, p]) => [ip, p.election.winner]));
     this.plans = plans;
