@@ -1,5 +1,13 @@
-# Shared by the lab scripts (sourced): process bookkeeping by PID file, never by name.
+# Shared by the lab scripts (sourced): the lab's address plan, process bookkeeping by PID file
+# (never by name), readiness polling and kubeconfig files.
 # Expects ${lab} (the repo's .lab directory) to be set by the caller.
+
+# The control plane's namespace and addresses (docs/lab.md).
+ns_cp="ironlb-cp"
+cp_ip="198.18.0.1"
+cp_ip6="2001:db8:18::1"
+service_cidr4="198.18.128.0/20"
+service_cidr6="2001:db8:128::/112"
 
 pid_of() { [[ -f "${lab}/pids/$1.pid" ]] && cat "${lab}/pids/$1.pid"; }
 # running PID: exists and is not a zombie (this machine's init reaps orphans only every ~2 s,
@@ -54,4 +62,34 @@ $(tail -n 15 "${lab}/logs/${name}.log" 2>/dev/null)"
     sleep 0.25
   done
   die "${what} not ready after ${timeout}s; see .lab/logs/${name}.log"
+}
+
+# write_kubeconfig FILE SERVER USER AUTH [NAMESPACE]: a kubeconfig for the lab CA; AUTH holds the
+# user's credential lines (see cert_auth, or "    token: ...").
+write_kubeconfig() {
+  local file=$1 server=$2 user=$3 auth=$4 namespace=${5:-}
+  cat >"${file}" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: ironlb-lab
+  cluster:
+    server: ${server}
+    certificate-authority-data: $(base64 -w0 <"${lab}/pki/ca.crt")
+users:
+- name: ${user}
+  user:
+${auth}
+contexts:
+- name: ironlb-lab
+  context: {cluster: ironlb-lab, user: ${user}${namespace:+, namespace: ${namespace}}}
+current-context: ironlb-lab
+EOF
+  chmod 600 "${file}"
+}
+
+# cert_auth NAME: credential lines for the client certificate .lab/pki/NAME.{crt,key}.
+cert_auth() {
+  printf '    client-certificate-data: %s\n    client-key-data: %s' \
+    "$(base64 -w0 <"${lab}/pki/$1.crt")" "$(base64 -w0 <"${lab}/pki/$1.key")"
 }

@@ -13,7 +13,6 @@ lab="${root}/.lab"
 # shellcheck source=test/lab/common.sh
 source "${root}/test/lab/common.sh"
 nodes=(node1 node2 node3)
-cp_ip="198.18.0.1"
 
 say() { printf '[ironlb] %s\n' "$*" >&2; }
 die() { printf '[ironlb] error: %s\n' "$*" >&2; exit 1; }
@@ -33,24 +32,7 @@ require_lab() {
 token_kubeconfig() {
   local sa=$1 file=$2 token
   token=$(kubectl -n metallb-system create token "${sa}" --duration=48h) || die "TokenRequest for ${sa} failed"
-  cat >"${file}" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: ironlb-lab
-  cluster:
-    server: https://${cp_ip}:6443
-    certificate-authority-data: $(base64 -w0 <"${lab}/pki/ca.crt")
-users:
-- name: ${sa}
-  user:
-    token: ${token}
-contexts:
-- name: ironlb-lab
-  context: {cluster: ironlb-lab, user: ${sa}, namespace: metallb-system}
-current-context: ironlb-lab
-EOF
-  chmod 600 "${file}"
+  write_kubeconfig "${file}" "https://${cp_ip}:6443" "${sa}" "    token: ${token}" metallb-system
 }
 
 apply_manifests() {

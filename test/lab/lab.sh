@@ -14,11 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 lab="${root}/.lab"
 run="/dev/shm/ironlb-lab"
-ns_cp="ironlb-cp"
 host_port="${IRONLB_LAB_PORT:-6443}"
-cp_ip="198.18.0.1"
-cp_ip6="2001:db8:18::1"
-service_cidrs="198.18.128.0/20,2001:db8:128::/112"
 ready_timeout="${IRONLB_LAB_READY_TIMEOUT:-120}"
 # No node-lifecycle controller: the lab's "nodes" have no kubelet to post heartbeats.
 kcm_controllers="namespace-controller,garbage-collector-controller,endpointslice-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller"
@@ -81,30 +77,6 @@ make_pki() {
   openssl genrsa -out "${pki}/sa.key" 2048 2>/dev/null
   openssl rsa -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null
   chmod 600 "${pki}"/*.key
-}
-
-# kubeconfig FILE SERVER CERT_NAME USER
-kubeconfig() {
-  local file=$1 server=$2 name=$3 user=$4 pki="${lab}/pki"
-  cat >"${file}" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: ironlb-lab
-  cluster:
-    server: ${server}
-    certificate-authority-data: $(base64 -w0 <"${pki}/ca.crt")
-users:
-- name: ${user}
-  user:
-    client-certificate-data: $(base64 -w0 <"${pki}/${name}.crt")
-    client-key-data: $(base64 -w0 <"${pki}/${name}.key")
-contexts:
-- name: ironlb-lab
-  context: {cluster: ironlb-lab, user: ${user}}
-current-context: ironlb-lab
-EOF
-  chmod 600 "${file}"
 }
 
 # --- network ---------------------------------------------------------------------------------------
@@ -185,13 +157,13 @@ control_plane_up() {
     --client-ca-file="${pki}/ca.crt" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="${pki}/sa.pub" --service-account-signing-key-file="${pki}/sa.key" \
-    --service-cluster-ip-range="${service_cidrs}" \
+    --service-cluster-ip-range="${service_cidr4},${service_cidr6}" \
     --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
     --event-ttl=1h --v=1
   wait_for kube-apiserver apiserver "${ready_timeout}" apiserver_ready
 
-  kubeconfig "${lab}/kubeconfig-controller-manager" "https://${cp_ip}:6443" controller-manager \
-    system:kube-controller-manager
+  write_kubeconfig "${lab}/kubeconfig-controller-manager" "https://${cp_ip}:6443" \
+    system:kube-controller-manager "$(cert_auth controller-manager)"
   say "starting kube-controller-manager (${kcm_controllers})"
   start controller-manager "${ns_cp}" "${bin}/kube-controller-manager" \
     --kubeconfig="${lab}/kubeconfig-controller-manager" \
@@ -200,7 +172,7 @@ control_plane_up() {
     --bind-address=127.0.0.1 --secure-port=10257 --cert-dir="${run}/kcm-certs" \
     --controllers="${kcm_controllers}" --leader-elect=false --use-service-account-credentials \
     --service-account-private-key-file="${pki}/sa.key" --root-ca-file="${pki}/ca.crt" \
-    --cluster-cidr=198.19.0.0/16 --service-cluster-ip-range="${service_cidrs}" --v=1
+    --cluster-cidr=198.19.0.0/16 --service-cluster-ip-range="${service_cidr4},${service_cidr6}" --v=1
   wait_for kube-controller-manager controller-manager 60 kcm_ready
 
   start apiserver-bridge-cp "${ns_cp}" socat "UNIX-LISTEN:${run}/apiserver.sock,fork,unlink-early,mode=600" \
@@ -208,8 +180,8 @@ control_plane_up() {
   for _ in $(seq 50); do [[ -S "${run}/apiserver.sock" ]] && break; sleep 0.1; done
   start apiserver-bridge-host - socat "TCP-LISTEN:${host_port},bind=127.0.0.1,fork,reuseaddr" \
     "UNIX-CONNECT:${run}/apiserver.sock"
-  kubeconfig "${lab}/kubeconfig" "https://127.0.0.1:${host_port}" admin ironlb-lab-admin
-  kubeconfig "${lab}/kubeconfig-in-lab" "https://${cp_ip}:6443" admin ironlb-lab-admin
+  write_kubeconfig "${lab}/kubeconfig" "https://127.0.0.1:${host_port}" ironlb-lab-admin "$(cert_auth admin)"
+  write_kubeconfig "${lab}/kubeconfig-in-lab" "https://${cp_ip}:6443" ironlb-lab-admin "$(cert_auth admin)"
   wait_for "the host bridge 127.0.0.1:${host_port}" apiserver-bridge-host 10 host_bridge_ready
 
   mkdir -p "${lab}/bin"

@@ -18,12 +18,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 lab="${root}/.lab"
-ns_cp="ironlb-cp"
-cp_ip="198.18.0.1"
-cp_ip6="2001:db8:18::1"
 nodes=(node1 node2 node3)
-service_cidr4="198.18.128.0/20"
-service_cidr6="2001:db8:128::/112"
 cluster_cidrs="198.19.0.0/16,2001:db8:19::/48"
 k8s_version="${IRONLB_K8S_VERSION:-v1.33.13}"
 bin="${IRONLB_K8S_BIN:-${IRONLB_CACHE:-${HOME}/.cache/ironlb}/k8s-${k8s_version}/bin}"
@@ -194,27 +189,9 @@ make_node_objects() {
 
 # --- kube-proxy ------------------------------------------------------------------------------------
 kube_proxy_kubeconfig() {
-  local file="${lab}/kubeconfig-kube-proxy" pki="${lab}/pki"
-  [[ -f "${file}" && "${file}" -nt "${pki}/kube-proxy.crt" ]] && return 0
-  cat >"${file}" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: ironlb-lab
-  cluster:
-    server: https://${cp_ip}:6443
-    certificate-authority-data: $(base64 -w0 <"${pki}/ca.crt")
-users:
-- name: system:kube-proxy
-  user:
-    client-certificate-data: $(base64 -w0 <"${pki}/kube-proxy.crt")
-    client-key-data: $(base64 -w0 <"${pki}/kube-proxy.key")
-contexts:
-- name: ironlb-lab
-  context: {cluster: ironlb-lab, user: system:kube-proxy}
-current-context: ironlb-lab
-EOF
-  chmod 600 "${file}"
+  local file="${lab}/kubeconfig-kube-proxy"
+  [[ -f "${file}" && "${file}" -nt "${lab}/pki/kube-proxy.crt" ]] && return 0
+  write_kubeconfig "${file}" "https://${cp_ip}:6443" system:kube-proxy "$(cert_auth kube-proxy)"
 }
 
 # Conntrack: max-per-core=0 and both TCP timeouts 0 mean "leave as is", so kube-proxy writes no
