@@ -16,6 +16,7 @@ interface CapHandle {
   on(event: "packet", cb: (nbytes: number, truncated: boolean) => void): void;
   send(buffer: Buffer, nbytes?: number): void;
   close(): void;
+  removeAllListeners(): void;
 }
 interface CapModule {
   Cap: new () => CapHandle;
@@ -26,6 +27,17 @@ const require = createRequire(import.meta.url);
 export class FrameSocketError extends Error {
   readonly code = "IRONLB_ERR_FRAME_SOCKET";
 }
+
+/**
+ * Every capture handle ever closed, kept reachable until the process exits. `cap` 0.2.1 stops
+ * its libuv poll handle on close but never `uv_close`s it, so the handle stays linked in the
+ * event loop's handle queue; once V8 collects the closed `Cap` object, its memory is freed
+ * while still linked, and the next handle added or removed next to it corrupts the heap (the
+ * speaker died with SIGSEGV/SIGABRT and no log line after a few capture reopens). Keeping the
+ * closed objects costs a few hundred bytes per close; closes happen only when an interface
+ * changes. Regression test: test/integration/pcap-close.test.ts.
+ */
+const closedHandles: CapHandle[] = [];
 
 /** Larger than any frame: libpcap's snapshot length is 65535. */
 const FRAME_BUFFER_SIZE = 65_536;
@@ -78,7 +90,10 @@ export class PcapFrameSocket implements FrameSocket {
   }
 
   close(): void {
-    this.cap?.close();
+    if (!this.cap) return;
+    this.cap.close();
+    this.cap.removeAllListeners(); // drops our handler closure, the retained object stays small
+    closedHandles.push(this.cap);
     this.cap = undefined;
   }
 }
