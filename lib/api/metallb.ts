@@ -62,6 +62,7 @@ export const paths = {
   pools: (ns: string) => `/apis/metallb.io/v1beta1/namespaces/${ns}/ipaddresspools`,
   l2Advertisements: (ns: string) => `/apis/metallb.io/v1beta1/namespaces/${ns}/l2advertisements`,
   leases: (ns: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+  l2Statuses: (ns: string) => `/apis/metallb.io/v1beta1/namespaces/${ns}/servicel2statuses`,
 } as const;
 
 export const toL2AdvertisementSpec = (adv: L2Advertisement): L2AdvertisementSpec => ({

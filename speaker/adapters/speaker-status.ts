@@ -10,6 +10,7 @@ import {
   type KubeConfig,
 } from "@kubernetes/client-node";
 import { METALLB_GROUP, type ServiceL2Status } from "../../lib/api/metallb.js";
+import type { StatusRecord } from "../core/status-plan.js";
 
 export const L2_STATUS_LABELS = {
   node: "metallb.io/node",
@@ -26,6 +27,21 @@ export function l2StatusName(namespace: string, name: string): string {
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const resource = { group: METALLB_GROUP, version: "v1beta1", plural: "servicel2statuses" } as const;
 
+/** The Service key (`namespace/name`), node and interfaces a ServiceL2Status records. */
+export function readStatusRecord(obj: ServiceL2Status): StatusRecord | undefined {
+  const labels = obj.metadata?.labels ?? {};
+  const namespace = obj.status?.serviceNamespace ?? labels[L2_STATUS_LABELS.serviceNamespace];
+  const name = obj.status?.serviceName ?? labels[L2_STATUS_LABELS.serviceName];
+  if (!namespace || !name) return undefined; // not one of ours
+  return {
+    service: `${namespace}/${name}`,
+    node: obj.status?.node ?? labels[L2_STATUS_LABELS.node],
+    interfaces: (obj.status?.interfaces ?? []).map((i) => i.name),
+  };
+}
+
+const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
+
 export class SpeakerStatusWriter {
   private readonly custom: CustomObjectsApi;
 
@@ -37,33 +53,44 @@ export class SpeakerStatusWriter {
     this.custom = kc.makeApiClient(CustomObjectsApi);
   }
 
-  /** Records this node as the announcer of the Service (replacing another node's record). */
+  /**
+   * Records this node as the announcer of the Service on `interfaces`. A record naming another
+   * node is replaced (deleted, if unchanged since read, and created again): `status.node` is
+   * immutable in the CRD, as in MetalLB's.
+   */
   async claim(
     svc: { namespace: string; name: string },
     interfaces: readonly string[],
   ): Promise<void> {
     const name = l2StatusName(svc.namespace, svc.name);
-    const existing = await this.read(name);
-    if (existing?.status?.node === this.node) return;
-    if (existing) await this.delete(name);
-    const body: ServiceL2Status = {
-      apiVersion: `${METALLB_GROUP}/v1beta1`,
-      kind: "ServiceL2Status",
-      metadata: {
-        name,
+    let existing = await this.read(name);
+    if (existing && existing.status?.node !== undefined && existing.status.node !== this.node) {
+      await this.deleteIfUnchanged(name, existing);
+      existing = undefined;
+    }
+    if (!existing) {
+      const body: ServiceL2Status = {
+        apiVersion: `${METALLB_GROUP}/v1beta1`,
+        kind: "ServiceL2Status",
+        metadata: { name, namespace: this.namespace, labels: this.labels(svc) },
+      };
+      await this.custom.createNamespacedCustomObject({
+        ...resource,
         namespace: this.namespace,
-        labels: {
-          [L2_STATUS_LABELS.node]: this.node,
-          [L2_STATUS_LABELS.serviceName]: svc.name,
-          [L2_STATUS_LABELS.serviceNamespace]: svc.namespace,
+        body,
+      });
+    } else if (existing.metadata?.labels?.[L2_STATUS_LABELS.node] !== this.node) {
+      // A claim cut short before its status was written: finish it under this node's labels.
+      await this.custom.patchNamespacedCustomObject(
+        {
+          ...resource,
+          namespace: this.namespace,
+          name,
+          body: { metadata: { labels: this.labels(svc) } },
         },
-      },
-    };
-    await this.custom.createNamespacedCustomObject({
-      ...resource,
-      namespace: this.namespace,
-      body,
-    });
+        mergePatch,
+      );
+    }
     await this.custom.patchNamespacedCustomObjectStatus(
       {
         ...resource,
@@ -82,16 +109,41 @@ export class SpeakerStatusWriter {
     );
   }
 
-  /** Removes this node's record for the Service, if it is this node's. */
-  async release(svc: { namespace: string; name: string }): Promise<void> {
+  /**
+   * Deletes the Service's record if it still names `node` (this node's own, or a dead node's for
+   * a deleted Service). The delete is conditional on the version read, so a peer's claim made in
+   * between is never removed.
+   */
+  async remove(svc: { namespace: string; name: string }, node: string | undefined): Promise<void> {
     const name = l2StatusName(svc.namespace, svc.name);
     const existing = await this.read(name);
-    if (
-      existing?.status?.node === this.node ||
-      existing?.metadata?.labels?.[L2_STATUS_LABELS.node] === this.node
-    ) {
-      await this.delete(name);
+    if (!existing) return;
+    const record = readStatusRecord(existing);
+    if (record && record.node !== node) return;
+    await this.deleteIfUnchanged(name, existing);
+  }
+
+  /** Deletes `name` unless it changed since `seen` was read (a peer claimed it): 409 is fine. */
+  private async deleteIfUnchanged(name: string, seen: ServiceL2Status): Promise<void> {
+    const resourceVersion = seen.metadata?.resourceVersion;
+    try {
+      await this.custom.deleteNamespacedCustomObject({
+        ...resource,
+        namespace: this.namespace,
+        name,
+        ...(resourceVersion ? { body: { preconditions: { resourceVersion } } } : {}),
+      });
+    } catch (e) {
+      if (codeOf(e) !== 404 && codeOf(e) !== 409) throw e; // gone, or claimed meanwhile
     }
+  }
+
+  private labels(svc: { namespace: string; name: string }): Record<string, string> {
+    return {
+      [L2_STATUS_LABELS.node]: this.node,
+      [L2_STATUS_LABELS.serviceName]: svc.name,
+      [L2_STATUS_LABELS.serviceNamespace]: svc.namespace,
+    };
   }
 
   private async read(name: string): Promise<ServiceL2Status | undefined> {
@@ -102,20 +154,8 @@ export class SpeakerStatusWriter {
         name,
       })) as ServiceL2Status;
     } catch (e) {
-      if ((e as { code?: number }).code === 404) return undefined;
+      if (codeOf(e) === 404) return undefined;
       throw e;
-    }
-  }
-
-  private async delete(name: string): Promise<void> {
-    try {
-      await this.custom.deleteNamespacedCustomObject({
-        ...resource,
-        namespace: this.namespace,
-        name,
-      });
-    } catch (e) {
-      if ((e as { code?: number }).code !== 404) throw e;
     }
   }
 }

@@ -17,6 +17,7 @@ import {
   type L2Advertisement,
   METALLB_API_VERSION,
   paths,
+  type ServiceL2Status,
 } from "../../lib/api/metallb.js";
 import type { EventRecorder } from "../../lib/adapters/events.js";
 import { k8sSource, type ResourceRef } from "../../lib/adapters/k8s-source.js";
@@ -25,10 +26,11 @@ import { describe, Reflector } from "../../lib/adapters/reflector.js";
 import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
+import { statusActions, type StatusAction, type StatusRecord } from "../core/status-plan.js";
 import { clusterView, speakerLease } from "./cluster-view.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
-import type { SpeakerStatusWriter } from "./speaker-status.js";
+import { readStatusRecord, type SpeakerStatusWriter } from "./speaker-status.js";
 
 export interface SpeakerOptions {
   readonly kc: KubeConfig;
@@ -58,11 +60,14 @@ export class Speaker {
   private readonly pools: Reflector<IPAddressPool>;
   private readonly advertisements: Reflector<L2Advertisement>;
   private readonly leases: Reflector<V1Lease>;
+  private readonly statuses: Reflector<ServiceL2Status>;
+  /** Services whose ServiceL2Status write is under way (one at a time per Service). */
+  private readonly statusWrites = new Set<string>();
   private readonly liveness = new LivenessTracker();
   private links: readonly LinkInfo[] = [];
   private owned = new Map<string, readonly string[]>();
-  /** Services this node announces (key -> IPs), for status and nodeAssigned. */
-  private announcing = new Map<string, string>();
+  /** Services this node announces (key -> interfaces), for status and nodeAssigned. */
+  private announcing = new Map<string, readonly string[]>();
   private lastOwners = new Map<string, string | undefined>();
   private plans: ReadonlyMap<string, IpPlan> = new Map();
   private scheduled = false;
@@ -101,6 +106,12 @@ export class Speaker {
       { apiVersion: "coordination.k8s.io/v1", kind: "Lease", path: paths.leases(namespace), ...ns },
       (type, lease) => this.onLease(type, lease),
     );
+    this.statuses = this.reflect("servicel2statuses", {
+      apiVersion: METALLB_API_VERSION,
+      kind: "ServiceL2Status",
+      path: paths.l2Statuses(namespace),
+      ...ns,
+    });
   }
 
   private reflect<T extends Obj>(
@@ -208,6 +219,7 @@ export class Speaker {
     });
     const plans = planAnnouncements(view, this.opts.node);
     this.apply(plans, recovered);
+    this.syncStatus(plans, live, apiHealthy);
     this.armExpiry(now);
   }
 
@@ -227,55 +239,82 @@ export class Speaker {
     this.plans = plans;
     this.owned = owned;
     this.opts.onPlan?.(plans, owned);
-    this.syncStatus(plans);
   }
 
-  private syncStatus(plans: ReadonlyMap<string, IpPlan>): void {
-    const now = new Map<string, string>();
+  /**
+   * Level-based: compares what this node announces with the ServiceL2Status records the cluster
+   * holds and writes the difference, so a write lost while cut off, or a record a peer removed
+   * after this node took a Service back, is put right on a later pass (one at most 500 ms away).
+   */
+  private syncStatus(
+    plans: ReadonlyMap<string, IpPlan>,
+    live: ReadonlySet<string>,
+    apiHealthy: boolean,
+  ): void {
+    const now = new Map<string, readonly string[]>();
     for (const plan of plans.values()) {
       if (plan.election.winner !== this.opts.node) continue;
-      for (const svc of plan.services) now.set(svc, [...(this.owned.get(plan.ip) ?? [])].join(","));
+      const ifaces = this.owned.get(plan.ip) ?? [];
+      for (const svc of plan.services) {
+        now.set(svc, [...new Set([...(now.get(svc) ?? []), ...ifaces])].sort());
+      }
     }
-    for (const [svc, ifaces] of now) {
-      if (this.announcing.get(svc) === ifaces) continue;
-      const gained = !this.announcing.has(svc);
-      void this.claim(svc, ifaces.split(",").filter(Boolean), gained);
-    }
-    for (const svc of this.announcing.keys()) if (!now.has(svc)) void this.release(svc);
+    for (const svc of now.keys()) if (!this.announcing.has(svc)) this.nodeAssigned(svc);
     this.announcing = now;
+    if (!apiHealthy) return; // writes would fail; the pass after recovery catches up
+    const records = this.statuses
+      .items()
+      .map(readStatusRecord)
+      .filter((r): r is StatusRecord => r !== undefined);
+    const services = new Set(
+      this.services.items().map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`),
+    );
+    const actions = statusActions({
+      node: this.opts.node,
+      announcing: now,
+      records,
+      services,
+      liveSpeakers: live,
+    });
+    for (const action of actions) void this.writeStatus(action);
   }
 
-  private async claim(key: string, interfaces: string[], gained: boolean): Promise<void> {
-    const [namespace = "", name = ""] = key.split("/");
-    const svc = this.services.get(key);
+  private async writeStatus(action: StatusAction): Promise<void> {
+    if (this.statusWrites.has(action.service)) return;
+    this.statusWrites.add(action.service);
+    const [namespace = "", name = ""] = action.service.split("/");
     try {
-      await this.opts.status.claim({ namespace, name }, interfaces);
-      if (gained) {
-        const message = `announcing from node "${this.opts.node}" with protocol "layer2"`;
-        await this.opts.events.record(
-          { kind: "Service", apiVersion: "v1", namespace, name, uid: svc?.metadata?.uid },
-          "Normal",
-          "nodeAssigned",
-          message,
-        );
-        this.opts.log.info(message, { service: key, reason: "nodeAssigned" });
+      if (action.kind === "claim") {
+        await this.opts.status.claim({ namespace, name }, action.interfaces);
+      } else {
+        await this.opts.status.remove({ namespace, name }, action.node);
       }
     } catch (e) {
-      this.opts.log.warn("could not record announcement status", {
-        service: key,
+      this.opts.log.warn(`could not ${action.kind} the announcement status; retrying`, {
+        service: action.service,
+        reason: action.reason,
         err: describe(e),
       });
+    } finally {
+      this.statusWrites.delete(action.service);
     }
   }
 
-  private async release(key: string): Promise<void> {
+  private nodeAssigned(key: string): void {
     const [namespace = "", name = ""] = key.split("/");
-    await this.opts.status.release({ namespace, name }).catch((e: unknown) => {
-      this.opts.log.warn("could not remove announcement status", {
-        service: key,
-        err: describe(e),
+    const uid = this.services.get(key)?.metadata?.uid;
+    const message = `announcing from node "${this.opts.node}" with protocol "layer2"`;
+    this.opts.log.info(message, { service: key, reason: "nodeAssigned" });
+    this.opts.events
+      .record(
+        { kind: "Service", apiVersion: "v1", namespace, name, uid },
+        "Normal",
+        "nodeAssigned",
+        message,
+      )
+      .catch((e: unknown) => {
+        this.opts.log.warn("event not recorded", { service: key, err: describe(e) });
       });
-    });
   }
 
   /** A foreign MAC claims an IP this node probes or announces: say so on every Service using it. */
