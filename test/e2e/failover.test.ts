@@ -4,9 +4,9 @@
  * The gaps are printed; `make bench` measures their distribution over many trials.
  */
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
-import { useLab, waitReachable } from "../support/e2e.js";
+import { assertIronlbRunning, useLab, waitReachable } from "../support/e2e.js";
 import {
   failoverTarget,
   FAULTS,
@@ -28,6 +28,7 @@ describe("failover", { skip }, () => {
   });
 
   beforeEach(() => void useLab()); // restarts any IronLB process that died, as a DaemonSet would
+  afterEach(() => assertIronlbRunning()); // ...but a process that died is a failure first
 
   after(() => target?.cleanup());
 

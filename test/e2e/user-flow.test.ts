@@ -3,10 +3,11 @@
  * L2Advertisement, pods, a LoadBalancer Service, and what Kubernetes documents for its options.
  */
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import type { ControlPlane } from "../support/lab.js";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
 import {
+  assertIronlbRunning,
   announcingNode,
   apply,
   clientNeighbourMacs,
@@ -69,6 +70,7 @@ metadata: {name: e2e, namespace: metallb-system}
   // Like a DaemonSet, restart any IronLB process that died (see docs/lab.md: a speaker dying
   // silently is a known, open defect); the test then judges the behaviour, not the crash.
   beforeEach(() => void useLab());
+  afterEach(() => assertIronlbRunning()); // a crashed IronLB process fails the test it crashed in
 
   after(async () => {
     await cp.core.deleteNamespace({ name: ns }).catch(() => undefined);

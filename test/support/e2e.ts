@@ -22,6 +22,37 @@ export function useLab(): ControlPlane {
   return useControlPlane();
 }
 
+/**
+ * Throws, naming the component and quoting the end of its log, when an IronLB process is not
+ * running: called after each e2e test, so a crash is a failure, not something the next test's
+ * `useLab()` quietly restarts.
+ */
+export function assertIronlbRunning(): void {
+  try {
+    labCommand(["status"]);
+  } catch (e) {
+    const out = String((e as { stdout?: string }).stdout ?? "");
+    const stopped = out
+      .split("\n")
+      .filter((l) => l.includes("stopped"))
+      .map((l) => l.split(/\s+/)[0] ?? "");
+    const tails = stopped.map((name) => {
+      let log = "";
+      try {
+        log = execFileSync("tail", ["-n", "5", join(repoRoot, ".lab/logs", `${name}.log`)], {
+          encoding: "utf8",
+        });
+      } catch {
+        log = "(no log)";
+      }
+      return `--- ${name} (last lines of .lab/logs/${name}.log)\n${log}`;
+    });
+    throw new Error(`IronLB processes died during the test:\n${out}${tails.join("\n")}`, {
+      cause: e,
+    });
+  }
+}
+
 /** One HTTP GET from the client namespace; the pod's answer line, or undefined on failure. */
 export async function curlFromClient(url: string, timeoutS = 2): Promise<string | undefined> {
   try {
