@@ -1,0 +1,350 @@
+/**
+ * Chaos on the lab, reproducible from the printed seed: random Service creates and deletes of
+ * every kind, pool and L2Advertisement edits, controller and speaker kills and restarts,
+ * kube-apiserver and etcd restarts. After every operation the Services are read back and judged
+ * (no IP held by two Services that may not share it; no assigned IP moved unless a pool edit
+ * dropped it); at quiet points additionally: every IP inside its pool, every Service that can
+ * get an IP has one, ClearAssignment events for demanded moves, at most one MAC answering ARP
+ * for each IP. Judge: test/support/chaos-model.ts.
+ *
+ *   IRONLB_CHAOS_SEED=N IRONLB_CHAOS_OPS=2000 make chaos     (make test runs 150 operations)
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { after, before, test } from "node:test";
+import type { V1Service } from "@kubernetes/client-node";
+import { apply, assertIronlbRunning, CLIENT_NS, deploymentYaml, useLab } from "../support/e2e.js";
+import { repoRoot, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
+import { parseArping } from "../support/netns.js";
+import { eventually } from "../support/processes.js";
+import {
+  duplicateViolations,
+  moveViolations,
+  outsidePoolViolations,
+  pendingViolations,
+  prng,
+  type PoolSnapshot,
+  type SvcSnapshot,
+} from "../support/chaos-model.js";
+
+const run = promisify(execFile);
+const SEED = Number(process.env.IRONLB_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const OPS = Number(process.env.IRONLB_CHAOS_OPS ?? 150);
+const QUIET_EVERY = Number(process.env.IRONLB_CHAOS_QUIET_EVERY ?? 40);
+const MAX_SERVICES = 14;
+const V4_FULL = "198.18.0.160-198.18.0.175";
+const V4_SHORT = "198.18.0.160-198.18.0.171"; // a pool edit drops .172-.175
+const V6 = "2001:db8:18::160-2001:db8:18::17f";
+const POOL_B = "198.18.0.176-198.18.0.179";
+const SERVICE_KINDS = ["auto", "requested", "named-pool", "shared", "dual-stack", "local"] as const;
+
+const ns = uniqueName("chaos");
+const pools = { a: `${ns}-a`, b: `${ns}-b` };
+let cp: ControlPlane;
+const rand = prng(SEED);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+const counts = new Map<string, number>();
+const count = (what: string): void => void counts.set(what, (counts.get(what) ?? 0) + 1);
+
+function poolYaml(short: boolean): string {
+  const allocation = `serviceAllocation: {namespaces: [${ns}]}`;
+  return `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${pools.a}, namespace: metallb-system}
+spec: {addresses: ["${short ? V4_SHORT : V4_FULL}", "${V6}"], ${allocation}}
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${pools.b}, namespace: metallb-system}
+spec: {addresses: ["${POOL_B}"], autoAssign: false, ${allocation}}
+`;
+}
+
+function advertisementYaml(narrow: boolean): string {
+  const nodes = narrow
+    ? `, nodeSelectors: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node1, node2]}]}]`
+    : "";
+  return `apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: ${ns}, namespace: metallb-system}
+spec: {ipAddressPools: [${pools.a}, ${pools.b}]${nodes}}
+`;
+}
+
+function serviceYaml(name: string, kind: (typeof SERVICE_KINDS)[number]): string {
+  const port = 80 + Math.floor(rand() * 3);
+  const annotations: Record<string, string> = {};
+  let extra = "";
+  if (kind === "requested")
+    annotations["metallb.io/loadBalancerIPs"] = `198.18.0.${160 + Math.floor(rand() * 16)}`;
+  if (kind === "named-pool") annotations["metallb.io/address-pool"] = pools.b;
+  if (kind === "shared")
+    annotations["metallb.io/allow-shared-ip"] = `key-${Math.floor(rand() * 2)}`;
+  if (kind === "dual-stack") extra = ", ipFamilyPolicy: RequireDualStack, ipFamilies: [IPv4, IPv6]";
+  if (kind === "local") extra = ", externalTrafficPolicy: Local";
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}, annotations: ${JSON.stringify(annotations)}}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: ${port}, targetPort: 80}]${extra}}
+`;
+}
+
+/** kubectl that waits out an apiserver or etcd restart (up to 60 s). */
+async function kubectl(args: string[], input?: string): Promise<string> {
+  let out = "";
+  await eventually(
+    `kubectl ${args.slice(0, 3).join(" ")}`,
+    () => {
+      try {
+        out = cp.kubectl(args, input);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+  );
+  return out;
+}
+
+const snapshotOf = (s: V1Service): SvcSnapshot => {
+  const a = s.metadata?.annotations ?? {};
+  const requested = a["metallb.io/loadBalancerIPs"];
+  return {
+    uid: s.metadata?.uid ?? "",
+    key: s.metadata?.name ?? "",
+    ips: (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? "").filter(Boolean),
+    pool: a["metallb.io/ip-allocated-from-pool"],
+    poolRequest: a["metallb.io/address-pool"],
+    requested: requested ? requested.split(",") : [],
+    sharingKey: a["metallb.io/allow-shared-ip"],
+    ports: (s.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`),
+    local: s.spec?.externalTrafficPolicy === "Local",
+    families: s.spec?.ipFamilyPolicy === "RequireDualStack" ? ["IPv4", "IPv6"] : ["IPv4"],
+  };
+};
+
+async function services(): Promise<SvcSnapshot[]> {
+  const list = JSON.parse(await kubectl(["get", "svc", "-n", ns, "-o", "json"])) as {
+    items: V1Service[];
+  };
+  return list.items.map(snapshotOf);
+}
+
+async function poolSnapshots(): Promise<Map<string, PoolSnapshot>> {
+  const list = JSON.parse(
+    await kubectl(["get", "ipaddresspools", "-n", "metallb-system", "-o", "json"]),
+  ) as {
+    items: { metadata: { name: string }; spec: { addresses: string[]; autoAssign?: boolean } }[];
+  };
+  return new Map(
+    list.items.map((p) => [
+      p.metadata.name,
+      {
+        name: p.metadata.name,
+        addresses: p.spec.addresses,
+        autoAssign: p.spec.autoAssign !== false,
+      },
+    ]),
+  );
+}
+
+const lab = (...args: string[]) => run("bash", [join(repoRoot, "test/lab/lab.sh"), ...args]);
+
+/** MACs answering ARP for `ip` from the client (2 requests, 2 s). */
+async function arpAnswerers(ip: string): Promise<Set<string>> {
+  const out = await run("ip", [
+    "netns",
+    "exec",
+    CLIENT_NS,
+    "arping",
+    "-c",
+    "2",
+    "-w",
+    "2",
+    "-I",
+    "eth0",
+    ip,
+  ]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
+  return new Set(parseArping(out.stdout).map((r) => r.mac.toLowerCase()));
+}
+
+before(() => {
+  if (rootSkipReason()) return;
+  cp = useLab();
+  cp.ensureNamespace(ns);
+  apply(cp, deploymentYaml(ns, "web", 3));
+  apply(cp, poolYaml(false) + "---\n" + advertisementYaml(false));
+  process.stdout.write(
+    `# chaos: seed ${SEED}, ${OPS} operations (IRONLB_CHAOS_SEED=${SEED} to replay)\n`,
+  );
+});
+
+after(async () => {
+  if (rootSkipReason()) return;
+  await lab("up").catch(() => undefined); // whatever the last operation left stopped
+  cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+  cp.kubectl([
+    "delete",
+    "-n",
+    "metallb-system",
+    `ipaddresspool/${pools.a}`,
+    `ipaddresspool/${pools.b}`,
+    `l2advertisement/${ns}`,
+    "--ignore-not-found",
+  ]);
+});
+
+test(
+  "random operations and faults keep every allocation and announcement invariant",
+  { skip: rootSkipReason(), timeout: 30 * 60_000 },
+  async () => {
+    let short = false;
+    let narrow = false;
+    let next = 0;
+    let previous = await services();
+    const dropped = new Set<string>();
+    const demanded = new Set<string>();
+    let checks = 0;
+    let arpProbes = 0;
+
+    const operations: [number, string, () => Promise<void>][] = [
+      [
+        40,
+        "create Service",
+        async () => {
+          if (previous.length >= MAX_SERVICES) return deleteOne();
+          const kind = pick(SERVICE_KINDS);
+          count(`create ${kind}`);
+          await kubectl(["apply", "-f", "-"], serviceYaml(`s-${next++}`, kind));
+        },
+      ],
+      [20, "delete Service", () => deleteOne()],
+      [
+        8,
+        "edit pool",
+        async () => {
+          short = !short;
+          if (short) for (let i = 172; i <= 175; i++) dropped.add(`198.18.0.${i}`);
+          await kubectl(["apply", "-f", "-"], poolYaml(short));
+        },
+      ],
+      [
+        5,
+        "edit L2Advertisement",
+        async () => {
+          narrow = !narrow;
+          await kubectl(["apply", "-f", "-"], advertisementYaml(narrow));
+        },
+      ],
+      [5, "restart controller (SIGTERM)", () => lab("restart", "controller").then(() => undefined)],
+      [
+        4,
+        "kill controller (SIGKILL) and restart",
+        async () => {
+          await lab("kill", "controller", "KILL");
+          await lab("restart", "controller");
+        },
+      ],
+      [
+        6,
+        "kill a speaker (SIGKILL) and restart",
+        async () => {
+          const speaker = `speaker-${pick(["node1", "node2", "node3"])}`;
+          await lab("kill", speaker, "KILL");
+          await lab("restart", speaker);
+        },
+      ],
+      [3, "restart kube-apiserver", () => lab("restart", "apiserver").then(() => undefined)],
+      [2, "restart etcd", () => lab("restart", "etcd").then(() => undefined)],
+    ];
+    const total = operations.reduce((n, [w]) => n + w, 0);
+
+    async function deleteOne(): Promise<void> {
+      if (previous.length === 0) return;
+      count("delete Service");
+      await kubectl(["delete", "svc", "-n", ns, pick(previous).key, "--ignore-not-found"]);
+    }
+
+    async function judge(): Promise<SvcSnapshot[]> {
+      const now = await services();
+      const moves = moveViolations(previous, now, dropped);
+      for (const m of moves.demandedMoves) demanded.add(m);
+      const violations = [...duplicateViolations(now), ...moves.violations];
+      assert.deepEqual(violations, [], `seed ${SEED}: invariant broken`);
+      checks++;
+      return now;
+    }
+
+    async function quiet(): Promise<void> {
+      let last: string[] = [];
+      await eventually(
+        "a quiet cluster where every Service that can get an IP has one",
+        async () => {
+          previous = await judge();
+          const all = await poolSnapshots();
+          const ours = [all.get(pools.a), all.get(pools.b)].filter((p): p is PoolSnapshot => !!p);
+          last = [...outsidePoolViolations(previous, all), ...pendingViolations(previous, ours)];
+          return last.length === 0;
+        },
+        30_000,
+      ).catch((e: unknown) => {
+        throw new Error(`seed ${SEED}: ${last.join("; ")}`, { cause: e });
+      });
+      const events = JSON.parse(
+        await kubectl([
+          "get",
+          "events",
+          "-n",
+          ns,
+          "--field-selector",
+          "reason=ClearAssignment",
+          "-o",
+          "json",
+        ]),
+      ) as { items: { involvedObject?: { name?: string } }[] };
+      const told = new Set(events.items.map((e) => e.involvedObject?.name));
+      const silent = [...demanded].filter(
+        (name) => previous.some((s) => s.key === name) && !told.has(name),
+      );
+      assert.deepEqual(
+        silent,
+        [],
+        `seed ${SEED}: moved by a pool edit without a ClearAssignment event`,
+      );
+      const ips = [...new Set(previous.flatMap((s) => s.ips).filter((ip) => !ip.includes(":")))];
+      const answers = await Promise.all(
+        ips.map(async (ip) => [ip, await arpAnswerers(ip)] as const),
+      );
+      arpProbes += ips.length;
+      const many = answers
+        .filter(([, macs]) => macs.size > 1)
+        .map(([ip, macs]) => `${ip}: ${[...macs].join(" ")}`);
+      assert.deepEqual(many, [], `seed ${SEED}: more than one MAC answers ARP`);
+      if (ips.length > 0)
+        assert.ok(
+          answers.some(([, macs]) => macs.size === 1),
+          "no IP answered ARP at all",
+        );
+      dropped.clear();
+      demanded.clear();
+      count("quiet check");
+    }
+
+    for (let op = 1; op <= OPS; op++) {
+      let roll = rand() * total;
+      const [, name, action] = operations.find(([w]) => (roll -= w) < 0) ?? operations[0]!;
+      if (!name.includes("Service")) count(name);
+      await action();
+      previous = await judge();
+      if (op % QUIET_EVERY === 0 || op === OPS) await quiet();
+    }
+    assertIronlbRunning();
+    const summary = [...counts].map(([k, v]) => `${k}: ${v}`).join(", ");
+    process.stdout.write(
+      `# chaos: seed ${SEED}, ${OPS} operations (${summary}); ${checks} invariant checks and ${arpProbes} ARP probes passed\n`,
+    );
+  },
+);

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  duplicateViolations,
+  moveViolations,
+  outsidePoolViolations,
+  pendingViolations,
+  type PoolSnapshot,
+  type SvcSnapshot,
+} from "./chaos-model.js";
+
+const svc = (key: string, over: Partial<SvcSnapshot> = {}): SvcSnapshot => ({
+  uid: key,
+  key,
+  ips: [],
+  pool: "a",
+  poolRequest: undefined,
+  requested: [],
+  sharingKey: undefined,
+  ports: ["80/TCP"],
+  local: false,
+  families: ["IPv4"],
+  ...over,
+});
+const poolA: PoolSnapshot = {
+  name: "a",
+  addresses: ["198.18.0.160-198.18.0.161"],
+  autoAssign: true,
+};
+const poolB: PoolSnapshot = { name: "b", addresses: ["198.18.0.170/32"], autoAssign: false };
+const IP = "198.18.0.160";
+
+test("duplicates: a valid sharing group passes, every way of breaking it is caught", () => {
+  const shared = (key: string, over: Partial<SvcSnapshot>) =>
+    svc(key, { ips: [IP], sharingKey: "k", ...over });
+  assert.deepEqual(duplicateViolations([shared("x", {}), shared("y", { ports: ["81/TCP"] })]), []);
+  const broken: [string, Partial<SvcSnapshot>][] = [
+    ["other key", { sharingKey: "j", ports: ["81/TCP"] }],
+    ["no key", { sharingKey: undefined, ports: ["81/TCP"] }],
+    ["same port", {}],
+    ["other policy", { ports: ["81/TCP"], local: true }],
+  ];
+  for (const [why, over] of broken) {
+    assert.equal(duplicateViolations([shared("x", {}), shared("y", over)]).length, 1, why);
+  }
+});
+
+test("outside pool: an IP not in the recorded pool is caught", () => {
+  const pools = new Map([["a", poolA]]);
+  assert.deepEqual(outsidePoolViolations([svc("x", { ips: [IP] })], pools), []);
+  assert.equal(outsidePoolViolations([svc("x", { ips: ["198.18.0.170"] })], pools).length, 1);
+  assert.equal(outsidePoolViolations([svc("x", { ips: [IP], pool: "gone" })], pools).length, 1);
+});
+
+test("moves: allowed only for IPs a pool edit dropped, and then owed an event", () => {
+  const before = [svc("x", { ips: [IP] }), svc("y", { ips: ["198.18.0.161"] }), svc("z")];
+  const after = [
+    svc("x", { ips: ["198.18.0.162"] }),
+    svc("y", { ips: [] }),
+    svc("z", { ips: [IP] }),
+  ];
+  assert.deepEqual(moveViolations(before, after, new Set([IP])), {
+    violations: ["y moved from 198.18.0.161 to nothing with no pool edit demanding it"],
+    demandedMoves: ["x"],
+  });
+  assert.deepEqual(moveViolations(before, before, new Set()), {
+    violations: [],
+    demandedMoves: [],
+  });
+});
+
+test("pending: justified by a held request, a request outside pools or a full pool, else caught", () => {
+  const pools = [poolA, poolB];
+  const holder = svc("h", { ips: [IP] });
+  const cases: [string, SvcSnapshot[], number][] = [
+    [
+      "requested IP held by a Service it may not share with",
+      [holder, svc("x", { requested: [IP] })],
+      0,
+    ],
+    ["requested IP in no pool", [svc("x", { requested: ["198.18.0.199"] })], 0],
+    ["requested IP free", [svc("x", { requested: [IP] })], 1],
+    [
+      "requested IP held by a sharing partner",
+      [
+        svc("h", { ips: [IP], sharingKey: "k" }),
+        svc("x", { requested: [IP], sharingKey: "k", ports: ["81/TCP"] }),
+      ],
+      1,
+    ],
+    ["auto-assign pool has room", [holder, svc("x")], 1],
+    ["auto-assign pool full", [holder, svc("g", { ips: ["198.18.0.161"] }), svc("x")], 0],
+    ["named pool (no auto-assign) has room", [svc("x", { poolRequest: "b" })], 1],
+    [
+      "named pool full",
+      [svc("g", { ips: ["198.18.0.170"], pool: "b" }), svc("x", { poolRequest: "b" })],
+      0,
+    ],
+    ["dual-stack with no IPv6 anywhere", [svc("x", { families: ["IPv4", "IPv6"] })], 0],
+  ];
+  for (const [why, services, expected] of cases) {
+    assert.equal(pendingViolations(services, pools).length, expected, why);
+  }
+});
