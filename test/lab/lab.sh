@@ -149,6 +149,21 @@ control_plane_up() {
 
   say "starting kube-apiserver ($("${bin}/kube-apiserver" --version | awk '{print $2}')) on ${cp_ip}:6443"
   local pki="${lab}/pki"
+  # Audit log of what IronLB's ServiceAccounts do (test/audit/rbac-used.test.ts proves every
+  # RBAC rule in manifests/ is used); fresh for every new control plane.
+  mkdir -p "${lab}/audit"
+  rm -f "${lab}/audit/audit.log"
+  cat >"${lab}/audit/policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    users:
+      - system:serviceaccount:metallb-system:controller
+      - system:serviceaccount:metallb-system:speaker
+  - level: None
+POLICY
   start apiserver "${ns_cp}" "${bin}/kube-apiserver" \
     --etcd-servers=http://127.0.0.1:2379 \
     --bind-address="${cp_ip}" --advertise-address="${cp_ip}" --secure-port=6443 \
@@ -159,7 +174,9 @@ control_plane_up() {
     --service-account-key-file="${pki}/sa.pub" --service-account-signing-key-file="${pki}/sa.key" \
     --service-cluster-ip-range="${service_cidr4},${service_cidr6}" \
     --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
-    --event-ttl=1h --v=1
+    --event-ttl=1h --v=1 \
+    --audit-policy-file="${lab}/audit/policy.yaml" --audit-log-path="${lab}/audit/audit.log" \
+    --audit-log-format=json --audit-log-maxsize=200 --audit-log-maxbackup=1
   wait_for kube-apiserver apiserver "${ready_timeout}" apiserver_ready
 
   write_kubeconfig "${lab}/kubeconfig-controller-manager" "https://${cp_ip}:6443" \
