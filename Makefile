@@ -5,13 +5,15 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 unit_tests = $(shell find controller speaker lib test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
 integration_tests = $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 e2e_tests = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
+chaos_tests = test/chaos/chaos.test.ts
 # after the other lab tiers: reads what they made IronLB do (the apiserver's audit log)
 audit_tests = test/audit/rbac-used.test.ts
+CHAOS_OPS ?= 2000
 WHAT ?=
 SIGNAL ?= TERM
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	lab-status lab-kill lab-restart demo bench k8s-binaries
+	lab-status lab-kill lab-restart demo bench chaos k8s-binaries
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,9 +43,12 @@ test-e2e: deps ## end-to-end: the user flow and failover on the full lab (root)
 	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(e2e_tests) $(audit_tests)
 
 test-lab: deps # integration + e2e on one lab start
-	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(integration_tests) $(e2e_tests) $(audit_tests)
+	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(integration_tests) $(e2e_tests) $(chaos_tests) $(audit_tests)
 
 test: deps typecheck lint test-unit test-lab ## every tier: typecheck, lint, unit, integration, e2e
+
+chaos: deps ## long chaos run on the lab: make chaos CHAOS_OPS=2000 [IRONLB_CHAOS_SEED=N] (make test runs 150)
+	@IRONLB_CHAOS_OPS=$(CHAOS_OPS) bash test/lab/with-lab.sh $(NODE_TEST) $(chaos_tests)
 
 lab-up: deps ## start the lab: control plane, 3 nodes + client, kube-proxy, IronLB (builds Kubernetes once)
 	@bash test/lab/lab.sh up
