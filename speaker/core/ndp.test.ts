@@ -35,6 +35,9 @@ const GOLDEN = {
   dadSolicitation: `3333ff000200 02000000000b 86dd | 60000000 0018 3a ff ${"00".repeat(16)} ${SNM_HEX} |
                     87 00 48d7 | 00000000 | ${VIP_HEX}`,
 };
+/** A DAD solicitation with a 2-unit source link-layer option, which RFC 4861 7.1.1 forbids. */
+const DAD_WIDE_SLLA = `3333ff000200 020000000064 86dd | 60000000 0028 3a ff ${"00".repeat(16)} ${SNM_HEX} |
+                       87 00 4561 | 00000000 | ${VIP_HEX} | 01 02 020000000064 0000000000000000`;
 const golden = (text: string): string => text.replace(/[\s|]/g, "");
 const frameOf = (text: string): Uint8Array => fromHex(golden(text));
 
@@ -181,6 +184,8 @@ test("decodeNdp rejects what RFC 4861 7.1 says to discard, with a code", () => {
       "BAD_DAD_SOLICITATION",
     ],
     ["solicited NA to multicast", mutate(na, 38, ALL_NODES_HEX), "SOLICITED_TO_MULTICAST"],
+    // RFC 4861 7.1.1: no source link-layer option at all, not merely no 1-unit (Ethernet) one.
+    ["DAD with a 2-unit source link-layer option", frameOf(DAD_WIDE_SLLA), "BAD_DAD_SOLICITATION"],
   ];
   for (const [name, frame, code] of cases) {
     const got = decodeNdp(frame);

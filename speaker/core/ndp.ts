@@ -94,17 +94,26 @@ function checkMessage(ip: Ipv6Packet): NdpErrorCode | undefined {
   return isMulticastIpv6(msg.subarray(8, 24)) ? "MULTICAST_TARGET" : undefined;
 }
 
+interface LinkOptions {
+  /** The MAC of the first 1-unit (Ethernet, RFC 2464 8) option of each type. */
+  readonly macs: Map<number, string>;
+  /** Whether a source link-layer address option is present, whatever its length. */
+  readonly hasSourceLink: boolean;
+}
+
 /** Ethernet link-layer address options by type (first of each); rejects zero-length options. */
-function parseLinkOptions(options: Uint8Array): Result<Map<number, string>, NdpError> {
-  const links = new Map<number, string>();
+function parseLinkOptions(options: Uint8Array): Result<LinkOptions, NdpError> {
+  const macs = new Map<number, string>();
+  let hasSourceLink = false;
   for (let at = 0; at < options.length;) {
     const units = options[at + 1] ?? 0;
     if (units === 0 || at + units * 8 > options.length) return err({ code: "BAD_OPTION_LENGTH" });
     const type = options[at] ?? 0;
-    if (units === 1 && !links.has(type)) links.set(type, formatMac(options, at + 2));
+    if (type === NDP_OPTION.sourceLinkAddress) hasSourceLink = true;
+    if (units === 1 && !macs.has(type)) macs.set(type, formatMac(options, at + 2));
     at += units * 8;
   }
-  return ok(links);
+  return ok({ macs, hasSourceLink });
 }
 
 const SOLICITED_NODE_PREFIX = ipv6Bytes("ff02::1:ff00:0").subarray(0, 13);
@@ -114,13 +123,14 @@ const isSolicitedNode = (bytes: Uint8Array): boolean =>
 function toMessage(
   common: NdpCommon,
   ip: Ipv6Packet,
-  links: Map<number, string>,
+  links: LinkOptions,
 ): Result<NdpMessage, NdpError> {
   const msg = ip.payload;
   if (msg[0] === ICMPV6_TYPE.neighborSolicitation) {
-    const sourceLinkAddress = links.get(NDP_OPTION.sourceLinkAddress);
+    const sourceLinkAddress = links.macs.get(NDP_OPTION.sourceLinkAddress);
     const dad = common.srcIp === UNSPECIFIED_IPV6;
-    if (dad && (sourceLinkAddress !== undefined || !isSolicitedNode(ip.dstBytes))) {
+    // RFC 4861 7.1.1: a DAD solicitation carries no source link-layer option, of any length.
+    if (dad && (links.hasSourceLink || !isSolicitedNode(ip.dstBytes))) {
       return err({ code: "BAD_DAD_SOLICITATION" });
     }
     return ok({ ...common, type: "solicitation", sourceLinkAddress, dad });
@@ -134,7 +144,7 @@ function toMessage(
     router: (flags & FLAG.router) !== 0,
     solicited,
     override: (flags & FLAG.override) !== 0,
-    targetLinkAddress: links.get(NDP_OPTION.targetLinkAddress),
+    targetLinkAddress: links.macs.get(NDP_OPTION.targetLinkAddress),
   });
 }
 

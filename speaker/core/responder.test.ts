@@ -18,7 +18,7 @@ import {
 } from "./ndp.js";
 import { decide, observe, type ObserverContext, type ResponderContext } from "./responder.js";
 import { encodeIpv6, ipv6Bytes, sealIcmpv6 } from "./ipv6.js";
-import { toHex } from "./testing/hex.js";
+import { fromHex, toHex } from "./testing/hex.js";
 
 const OUR_MAC = "02:00:00:00:00:0b";
 const PEER_MAC = "02:00:00:00:00:0c";
@@ -65,6 +65,12 @@ test("decide answers requests for owned IPs on this interface and drops the rest
     });
   const garbled = solicit(VIP6);
   garbled[57] = (garbled[57] ?? 0) ^ 0x01;
+  // RFC 4861 7.1.1: a DAD NS carries no source link-layer option, even one not 1 unit long.
+  const dadWithWideOption = fromHex(
+    `3333ff000200 020000000064 86dd 60000000 0028 3a ff ${"00".repeat(16)}
+     ff0200000000000000000001ff000200 87 00 4561 00000000 20010db8001800000000000000000200
+     01 02 020000000064 0000000000000000`,
+  );
   const ipv4 = encodeEthernet(
     { dst: OUR_MAC, src: CLIENT_MAC, ethertype: 0x0800 },
     new Uint8Array(20),
@@ -91,6 +97,11 @@ test("decide answers requests for owned IPs on this interface and drops the rest
     ["ARP request from a group MAC", ask(VIP, "01:00:5e:00:00:01"), "drop badSender"],
     ["truncated frame", ask(VIP).subarray(0, 20), "drop malformed TRUNCATED"],
     ["NS with a bad checksum", garbled, "drop malformed BAD_CHECKSUM"],
+    [
+      "DAD NS with a 2-unit source link option",
+      dadWithWideOption,
+      "drop malformed BAD_DAD_SOLICITATION",
+    ],
     ["IPv4 packet", ipv4, "drop unsupportedProtocol"],
   ];
   for (const [name, frame, want] of cases) {
