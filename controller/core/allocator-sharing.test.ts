@@ -95,6 +95,39 @@ test("sharing is refused unless key, traffic policy and (for Local) selector agr
   }
 });
 
+test("a sharing conflict names the annotation that asked for the IP and the sharing key's", () => {
+  const cases: [string, Partial<ServiceInfo>, RegExp][] = [
+    [
+      "other key",
+      shared("b", 81),
+      /^metallb\.io\/loadBalancerIPs "10\.0\.0\.5": .* "a", not metallb\.io\/allow-shared-ip "b"$/,
+    ],
+    [
+      "other legacy key",
+      {
+        annotations: {
+          "metallb.universe.tf/allow-shared-ip": "b",
+          "metallb.universe.tf/loadBalancerIPs": "10.0.0.5",
+        },
+      },
+      /^metallb\.universe\.tf\/loadBalancerIPs "10\.0\.0\.5": .*not metallb\.universe\.tf\/allow-shared-ip "b"$/,
+    ],
+    ["same port", shared("a", 80), /^metallb\.io\/loadBalancerIPs "10\.0\.0\.5": .*TCP\/80$/],
+    [
+      "spec.loadBalancerIP, no key",
+      { loadBalancerIP: "10.0.0.5" },
+      /^spec\.loadBalancerIP "10\.0\.0\.5": .*set the same metallb\.io\/allow-shared-ip \("a"\)/,
+    ],
+  ];
+  for (const [name, second, message] of cases) {
+    const a = allocatorWith({ name: "p", addresses: ["10.0.0.0/24"] });
+    assert.equal(show(a.allocate("ns/first", req(shared("a", 80)))), "10.0.0.5@p", name);
+    const r = a.allocate("ns/second", req(second));
+    assert.equal(show(r), "SharingConflict", name);
+    assert.match(r.ok ? "" : r.error.message, message, name);
+  }
+});
+
 test("without requested IPs, Services with one sharing key land on the same address", () => {
   const a = allocatorWith({ name: "p", addresses: ["10.0.0.0/24"] });
   const key = (port: number): Partial<ServiceInfo> => ({

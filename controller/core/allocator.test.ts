@@ -152,6 +152,11 @@ test("requested IPs: outside every pool, in another pool, in use, or unknown poo
       /metallb.io\/address-pool "missing".*does not exist/,
     ],
     [{ "metallb.io/address-pool": "bad" }, "NoMatchingPool", /"bad".*invalid/],
+    [
+      { "metallb.universe.tf/address-pool": "missing" },
+      "NoMatchingPool",
+      /^metallb\.universe\.tf\/address-pool "missing"/,
+    ],
   ];
   for (const [annotations, reason, message] of cases) {
     const r = a.allocate("s/asker", req(ann(annotations)));

@@ -194,7 +194,11 @@ export class Allocator {
     for (const ip of ips) {
       const holders = this.#table.entry(ip)?.holders;
       const refusal = holders && sharingRefusalAll(formatIp(ip), holders, service, request);
-      if (refusal) return err(failure(FailureReason.SharingConflict, refusal));
+      if (!refusal) continue;
+      // Name the annotation that asked for the address, when one did.
+      const field = request.requestedField;
+      const asked = field && `${field} "${textOf(request.requestedIps).join(",")}": `;
+      return err(failure(FailureReason.SharingConflict, `${asked || ""}${refusal}`));
     }
     return located;
   }

@@ -20,7 +20,7 @@ export function candidatePools(
   const allows = (p: Pool): boolean => poolAllowsService(p, request.namespace, request.labels);
   if (request.pool !== undefined) {
     const pool = set.byName.get(request.pool);
-    const field = `${ANNOTATION.addressPool} "${request.pool}"`;
+    const field = `${request.poolField ?? ANNOTATION.addressPool} "${request.pool}"`;
     if (!pool) {
       const why = set.errors.has(request.pool) ? "is invalid (see its status)" : "does not exist";
       return err(failure(FailureReason.NoMatchingPool, `${field}: the pool ${why}`));

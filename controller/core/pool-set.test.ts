@@ -168,3 +168,54 @@ test("capacity excludes .0/.255 with avoidBuggyIPs and is exact for a /64", () =
     ["IPv4", "IPv6"],
   );
 });
+
+test("a negative priority or an impossible namespace name makes the pool invalid, naming both", () => {
+  const cases: [string, PoolSpec["serviceAllocation"], string, string, string][] = [
+    [
+      "negative priority",
+      { priority: -1 },
+      "BAD_PRIORITY",
+      "spec.serviceAllocation.priority",
+      "-1",
+    ],
+    [
+      "uppercase namespace",
+      { namespaces: ["team-a", "Team_B"] },
+      "BAD_NAMESPACE",
+      "spec.serviceAllocation.namespaces[1]",
+      "Team_B",
+    ],
+    [
+      "empty namespace",
+      { namespaces: [""] },
+      "BAD_NAMESPACE",
+      "spec.serviceAllocation.namespaces[0]",
+      "",
+    ],
+    [
+      "namespace too long",
+      { namespaces: ["n".repeat(64)] },
+      "BAD_NAMESPACE",
+      "spec.serviceAllocation.namespaces[0]",
+      "n".repeat(64),
+    ],
+  ];
+  for (const [name, serviceAllocation, code, field, value] of cases) {
+    const set = buildPoolSet([{ name: "p", addresses: ["10.0.0.0/24"], serviceAllocation }], []);
+    assert.equal(set.pools.length, 0, name);
+    const error = set.errors.get("p")?.[0];
+    assert.deepEqual([error?.code, error?.field, error?.value], [code, field, value], name);
+    assert.ok(error?.message.includes(`${field} "${value}"`), error?.message);
+  }
+  const fine = buildPoolSet(
+    [
+      {
+        name: "p",
+        addresses: ["10.0.0.0/24"],
+        serviceAllocation: { priority: 0, namespaces: ["a-1"] },
+      },
+    ],
+    [],
+  );
+  assert.deepEqual(fine.errors, new Map());
+});

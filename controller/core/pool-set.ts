@@ -45,7 +45,7 @@ export interface Pool {
   readonly avoidBuggyIPs: boolean;
   /**
    * `serviceAllocation.priority` when > 0, else undefined. As in MetalLB (Go zero value), 0 means
-   * "no priority", and pools without one come after pools with one.
+   * "no priority", and pools without one come after pools with one; a negative one is an error.
    */
   readonly priority: number | undefined;
   /** Allowed namespaces (`namespaces` plus those matched by `namespaceSelectors`); undefined: all. */

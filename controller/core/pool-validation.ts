@@ -13,7 +13,13 @@ import { err, ok, type Result } from "../../lib/core/result.js";
 import { countBuggy } from "./buggy-ips.js";
 import type { NamespaceInfo, Pool, PoolSpec } from "./pool-set.js";
 
-export type PoolErrorCode = IpRangeError["code"] | "OVERLAP" | "NO_ADDRESSES" | "BAD_SELECTOR";
+export type PoolErrorCode =
+  | IpRangeError["code"]
+  | "OVERLAP"
+  | "NO_ADDRESSES"
+  | "BAD_SELECTOR"
+  | "BAD_NAMESPACE"
+  | "BAD_PRIORITY";
 
 export interface PoolError {
   readonly pool: string;
@@ -95,6 +101,32 @@ function parseSelectors(
   return ok(out);
 }
 
+/** A namespace name (DNS-1123 label): anything else names no namespace, ever. */
+const isNamespaceName = (name: string): boolean =>
+  name.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
+
+/**
+ * A negative priority (MetalLB leaves its order undefined; 0 means none), or a listed namespace
+ * that cannot exist: either would silently change which Services the pool serves.
+ */
+function allocationError(pool: string, spec: PoolSpec): PoolError | undefined {
+  const alloc = spec.serviceAllocation;
+  const error = (code: PoolErrorCode, field: string, value: string, why: string): PoolError => {
+    const message = `pool "${pool}": ${field} "${value}": ${why}`;
+    return { pool, code, field, value, message };
+  };
+  const priority = alloc?.priority;
+  if (priority !== undefined && priority < 0) {
+    const why = "must be 0 (no priority) or positive, lower first";
+    return error("BAD_PRIORITY", "spec.serviceAllocation.priority", String(priority), why);
+  }
+  const i = (alloc?.namespaces ?? []).findIndex((name) => !isNamespaceName(name));
+  if (i < 0) return undefined;
+  const why = 'is not a namespace name: at most 63 lowercase alphanumerics or "-"';
+  const value = alloc?.namespaces?.[i] ?? "";
+  return error("BAD_NAMESPACE", `spec.serviceAllocation.namespaces[${i}]`, value, why);
+}
+
 interface Selection {
   readonly namespaces: ReadonlySet<string> | undefined;
   readonly serviceSelectors: readonly Selector[];
@@ -104,6 +136,8 @@ function parseSelection(
   spec: PoolSpec,
   all: readonly NamespaceInfo[],
 ): Result<Selection, PoolError> {
+  const invalid = allocationError(spec.name, spec);
+  if (invalid) return err(invalid);
   const alloc = spec.serviceAllocation;
   const base = "spec.serviceAllocation";
   const nsRaw = alloc?.namespaceSelectors ?? [];
@@ -142,7 +176,10 @@ function capacityOf(ranges: readonly IpRange[], avoidBuggy: boolean): Record<IpF
 const byAddress = (a: IpRange, b: IpRange): number =>
   a.family !== b.family ? (a.family < b.family ? -1 : 1) : a.first < b.first ? -1 : 1;
 
-/** Validates one pool spec; all address errors are reported, then the first selector error. */
+/**
+ * Validates one pool spec; all address errors are reported, then the first serviceAllocation
+ * error (priority, namespaces, selectors).
+ */
 export function validatePool(
   spec: PoolSpec,
   namespaces: readonly NamespaceInfo[],

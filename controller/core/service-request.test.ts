@@ -49,7 +49,9 @@ test("requested IPs, pool and sharing key come from annotations, new keys winnin
   assert.deepEqual(r.value.requestedIps.map(formatIp), ["198.18.0.201"]);
   assert.equal(r.value.requestedField, "metallb.io/loadBalancerIPs");
   assert.equal(r.value.pool, "legacy-pool");
+  assert.equal(r.value.poolField, "metallb.universe.tf/address-pool");
   assert.equal(r.value.sharingKey, "web-key");
+  assert.equal(r.value.sharingKeyField, "metallb.io/allow-shared-ip");
 });
 
 test("spec.loadBalancerIP is honoured, and ports/policy/selector become sharing attributes", () => {
@@ -137,6 +139,8 @@ test("bad requested IPs are refused naming the field and the value", () => {
       "198.18.0.2",
     ],
     ["wrong family", ann("2001:db8::1"), "metallb.io/loadBalancerIPs", "2001:db8::1"],
+    // The value as written, not its canonical form (::ffff:c612:3).
+    ["v4-mapped IPv6", ann("::ffff:198.18.0.3"), "metallb.io/loadBalancerIPs", "::ffff:198.18.0.3"],
     [
       "dual needs two",
       { ...ann("198.18.0.1"), ...dual },

@@ -51,6 +51,8 @@ export interface AllocationRequest extends Sharer {
   /** Where the requested IPs came from (annotation key or `spec.loadBalancerIP`). */
   readonly requestedField: string | undefined;
   readonly pool: string | undefined;
+  /** The annotation the pool came from (`metallb.io/address-pool` or its legacy spelling). */
+  readonly poolField?: string | undefined;
   /** Wanted families, primary first: one, or two for dual-stack policies. */
   readonly families: readonly IpFamily[];
   readonly policy: IpFamilyPolicy;
@@ -75,6 +77,15 @@ function annotation(svc: ServiceInfo, key: string): { key: string; value: string
     if (value !== undefined) return { key: k, value };
   }
   return undefined;
+}
+
+/** The annotation's value and the key it was found under; an empty value counts as unset. */
+function nonEmptyAnnotation(
+  svc: ServiceInfo,
+  key: string,
+): [string, string] | [undefined, undefined] {
+  const found = annotation(svc, key);
+  return found?.value ? [found.value, found.key] : [undefined, undefined];
 }
 
 const bad = (field: string, value: string, why: string): Result<never, AllocationFailure> =>
@@ -121,7 +132,8 @@ function parseIpList(field: string, text: string): Result<Ip[], AllocationFailur
   return ok(ips);
 }
 
-type Requested = { readonly field?: string; readonly ips: readonly Ip[] };
+/** Requested IPs, with the field they came from and its text as written. */
+type Requested = { readonly field?: string; readonly text?: string; readonly ips: readonly Ip[] };
 
 /**
  * The requested IPs: the loadBalancerIPs annotation, else `spec.loadBalancerIP`. MetalLB refuses
@@ -134,7 +146,7 @@ function requestedIps(svc: ServiceInfo): Result<Requested, AllocationFailure> {
     if (!spec) return ok({ ips: [] });
     const field = "spec.loadBalancerIP";
     const ips = parseIpList(field, spec);
-    return ips.ok ? ok({ field, ips: ips.value }) : ips;
+    return ips.ok ? ok({ field, text: spec, ips: ips.value }) : ips;
   }
   const ips = parseIpList(ann.key, ann.value);
   if (!ips.ok) return ips;
@@ -142,16 +154,16 @@ function requestedIps(svc: ServiceInfo): Result<Requested, AllocationFailure> {
   if (spec && !(specIp && ips.value.some((ip) => ip.value === specIp.value))) {
     return bad("spec.loadBalancerIP", spec, `conflicts with ${ann.key} "${ann.value}"`);
   }
-  return ok({ field: ann.key, ips: ips.value });
+  return ok({ field: ann.key, text: ann.value, ips: ips.value });
 }
 
 function checkFamilies(
-  field: string,
-  ips: readonly Ip[],
+  requested: Requested & { readonly field: string },
   families: readonly IpFamily[],
   policy: IpFamilyPolicy,
 ): Result<never, AllocationFailure> | undefined {
-  const text = ips.map(formatIp).join(",");
+  const { field, ips } = requested;
+  const text = requested.text ?? ips.map(formatIp).join(",");
   const stray = ips.find((ip) => !families.includes(ip.family));
   if (stray) return bad(field, text, `${stray.family} is not a family of this Service`);
   if (policy === "RequireDualStack" && ips.length < 2) {
@@ -181,18 +193,25 @@ export function serviceRequest(svc: ServiceInfo, lbClass: string): RequestResult
   const policy = familyPolicy(svc, listed);
   const { field, ips } = requested.value;
   const families = wantedFamilies(listed, policy, ips);
-  const familyError = field === undefined ? undefined : checkFamilies(field, ips, families, policy);
+  const familyError =
+    field === undefined
+      ? undefined
+      : checkFamilies({ ...requested.value, field }, families, policy);
   if (familyError) return familyError;
   const order = (ip: Ip): number => families.indexOf(ip.family);
+  const [pool, poolField] = nonEmptyAnnotation(svc, ANNOTATION.addressPool);
+  const [sharingKey, sharingKeyField] = nonEmptyAnnotation(svc, ANNOTATION.allowSharedIp);
   return ok({
     namespace: svc.namespace,
     labels: svc.labels,
     requestedIps: [...ips].sort((a, b) => order(a) - order(b)),
     requestedField: field,
-    pool: annotation(svc, ANNOTATION.addressPool)?.value || undefined,
+    pool,
+    poolField,
     families,
     policy,
-    sharingKey: annotation(svc, ANNOTATION.allowSharedIp)?.value || undefined,
+    sharingKey,
+    sharingKeyField,
     ports: svc.ports.map((p) => `${(p.protocol ?? "TCP").toUpperCase()}/${p.port}`),
     trafficPolicy: svc.externalTrafficPolicy === "Local" ? "Local" : "Cluster",
     backendKey: canonicalSelector(svc.selector),

@@ -7,10 +7,14 @@
 
 export type TrafficPolicy = "Cluster" | "Local";
 
+const SHARING_KEY = "metallb.io/allow-shared-ip";
+
 /** What sharing needs to know about a Service. */
 export interface Sharer {
   /** Undefined when the Service does not allow sharing. */
   readonly sharingKey: string | undefined;
+  /** The annotation the key came from; default `metallb.io/allow-shared-ip`. */
+  readonly sharingKeyField?: string | undefined;
   /** `PROTOCOL/port`, e.g. `TCP/80`. */
   readonly ports: readonly string[];
   readonly trafficPolicy: TrafficPolicy;
@@ -28,10 +32,11 @@ export function sharingRefusal(
   const where = `${ip} is used by ${key}`;
   if (sharer.sharingKey === undefined) return `${where}, which does not allow sharing`;
   if (newcomer.sharingKey === undefined) {
-    return `${where}; set the same metallb.io/allow-shared-ip ("${sharer.sharingKey}") to share`;
+    return `${where}; set the same ${SHARING_KEY} ("${sharer.sharingKey}") to share`;
   }
   if (newcomer.sharingKey !== sharer.sharingKey) {
-    return `${where} with sharing key "${sharer.sharingKey}", not "${newcomer.sharingKey}"`;
+    const field = newcomer.sharingKeyField ?? SHARING_KEY;
+    return `${where} with sharing key "${sharer.sharingKey}", not ${field} "${newcomer.sharingKey}"`;
   }
   const common = newcomer.ports.filter((p) => sharer.ports.includes(p));
   if (common.length > 0) return `${where}, which already uses port ${common.join(", ")}`;
