@@ -41,8 +41,17 @@ export function shownOf(svc: V1Service): ServiceShown {
   };
 }
 
+/** RFC 3339 text whether the client handed a string or a Date. */
+const timestampOf = (t: Date | string | undefined): string | undefined =>
+  t === undefined
+    ? undefined
+    : typeof t === "string"
+      ? t
+      : t.toISOString().replace(/\.\d{3}Z$/, "Z");
+
 export const toPoolSpec = (pool: IPAddressPool): PoolSpec => ({
   name: pool.metadata?.name ?? "",
+  createdAt: timestampOf(pool.metadata?.creationTimestamp),
   addresses: pool.spec?.addresses ?? [],
   autoAssign: pool.spec?.autoAssign,
   avoidBuggyIPs: pool.spec?.avoidBuggyIPs,

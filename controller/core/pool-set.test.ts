@@ -50,7 +50,7 @@ test("every bad address of a pool is reported, and an empty list too", () => {
   assert.equal(set.errors.get("none")?.[0]?.code, "NO_ADDRESSES");
 });
 
-test("overlapping pools: the later name is rejected, the message names both pools", () => {
+test("overlapping pools of the same age: the later name is rejected, the message names both pools", () => {
   const set = buildPoolSet(
     [
       { name: "b-wide", addresses: ["10.2.0.0/24", "10.0.0.0/16"] },
@@ -68,6 +68,23 @@ test("overlapping pools: the later name is rejected, the message names both pool
   assert.equal(error?.field, "spec.addresses[1]");
   assert.equal(error?.otherPool, "a-narrow");
   assert.ok(error?.message.includes('"b-wide"') && error.message.includes('"a-narrow"'));
+});
+
+test("overlapping pools: the newer pool is rejected whatever the names, so a serving pool keeps serving", () => {
+  const set = buildPoolSet(
+    [
+      { name: "z-serving", createdAt: "2026-01-01T00:00:00Z", addresses: ["10.0.0.0/24"] },
+      { name: "a-newcomer", createdAt: "2026-06-01T00:00:00Z", addresses: ["10.0.0.128/25"] },
+      { name: "m-unsaved", addresses: ["10.0.0.7/32"] },
+    ],
+    [],
+  );
+  assert.deepEqual(
+    set.pools.map((p) => p.name),
+    ["z-serving"],
+  );
+  assert.equal(set.errors.get("a-newcomer")?.[0]?.otherPool, "z-serving");
+  assert.equal(set.errors.get("m-unsaved")?.[0]?.otherPool, "z-serving");
 });
 
 test("overlap inside one pool is reported against the earlier entry", () => {

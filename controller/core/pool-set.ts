@@ -3,9 +3,11 @@
  * cluster's namespaces into the pools the allocator may use, plus per-pool validation errors
  * that become pool status conditions. A pool with any error is left out; nothing throws.
  *
- * Overlap: pools are checked in name order; a pool whose address overlaps an already accepted
- * pool is the one reported (its error names both pools) and left out, so the pool that sorts
- * first by name keeps working. Overlaps inside one pool are reported the same way.
+ * Overlap: pools are checked oldest first (creation time, then name); a pool whose address
+ * overlaps an already accepted pool is the one reported (its error names both pools) and left
+ * out, so a pool that is serving keeps working when a newer one overlaps it (no assigned IP moves
+ * because somebody added a bad pool; MetalLB's webhook refuses the newcomer for the same reason).
+ * Overlaps inside one pool are reported the same way.
  */
 import { type IpFamily, type IpRange, rangesOverlap } from "../../lib/core/ip.js";
 import { selectorMatches } from "../../lib/core/label-selector.js";
@@ -17,6 +19,8 @@ export type { PoolError, PoolErrorCode } from "./pool-validation.js";
 /** An IPAddressPool as the adapter maps it (`metadata.name` plus `spec`). */
 export interface PoolSpec {
   readonly name: string;
+  /** `metadata.creationTimestamp` (RFC 3339, UTC): on overlap the older pool wins. */
+  readonly createdAt?: string | undefined;
   readonly addresses: readonly string[];
   /** Default true. */
   readonly autoAssign?: boolean | undefined;
@@ -67,6 +71,12 @@ export interface PoolSet {
 const byName = (a: { name: string }, b: { name: string }): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
+/** Oldest first; pools without a creation time (not stored yet) after those with one. */
+const byAge = (a: PoolSpec, b: PoolSpec): number => {
+  const [ta, tb] = [a.createdAt ?? "~", b.createdAt ?? "~"]; // "~" sorts after any digit
+  return ta < tb ? -1 : ta > tb ? 1 : byName(a, b);
+};
+
 /** Allocation order: pools with a priority first (lower first), then by name. */
 export function comparePools(a: Pool, b: Pool): number {
   const pa = a.priority ?? Number.POSITIVE_INFINITY;
@@ -115,7 +125,7 @@ export function buildPoolSet(
 ): PoolSet {
   const errors = new Map<string, readonly PoolError[]>();
   const accepted: ValidatedPool[] = [];
-  for (const spec of [...specs].sort(byName)) {
+  for (const spec of [...specs].sort(byAge)) {
     if (errors.has(spec.name) || accepted.some((v) => v.pool.name === spec.name)) {
       throw new Error(`pool "${spec.name}" given twice: pool names are unique in a namespace`);
     }
