@@ -56,14 +56,21 @@ $(tail -n 10 "${lab}/logs/${name}.log")"
   die "${name} not ready after 20 s; see .lab/logs/${name}.log"
 }
 
+# The privileges the manifests give (manifests/parts/3*-*.yaml): the speaker runs as root with
+# only CAP_NET_RAW (capabilities drop ALL, add NET_RAW), the controller with none; neither can
+# gain more (allowPrivilegeEscalation: false = no_new_privs). test/e2e/least-privilege.test.ts
+# checks the running processes.
+no_caps=(setpriv --bounding-set=-all --inh-caps=-all --no-new-privs)
+net_raw_only=(setpriv --bounding-set=-all,+net_raw --inh-caps=-all --no-new-privs)
+
 start_controller() {
-  start controller ironlb-cp node "${root}/dist/controller/main.js" \
+  start controller ironlb-cp "${no_caps[@]}" node "${root}/dist/controller/main.js" \
     --kubeconfig "${lab}/kubeconfig-controller" --metrics-host 127.0.0.1
 }
 
 start_speaker() {
   local n=$1
-  start "speaker-${n}" "ironlb-${n}" node "${root}/dist/speaker/main.js" --node-name "${n}" \
+  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" node "${root}/dist/speaker/main.js" --node-name "${n}" \
     --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1
 }
 
@@ -136,7 +143,9 @@ cmd_restart() {
   local what=$1
   check_what "${what}"
   stop "${what}"
-  restart_saved "${what}" || die "${what} was never started by this lab"
+  # Started afresh from this script (not the saved command), so a restart picks up changes to
+  # how IronLB is run, such as its privileges.
+  if [[ "${what}" == controller ]]; then start_controller; else start_speaker "${what#speaker-}"; fi
   local ns=ironlb-cp
   [[ "${what}" == speaker-* ]] && ns="ironlb-${what#speaker-}"
   wait_ready "${what}" "${ns}"
