@@ -47,6 +47,10 @@ const rand = prng(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const counts = new Map<string, number>();
 const count = (what: string): void => void counts.set(what, (counts.get(what) ?? 0) + 1);
+/** What was done, for the failure message: the operations right before a broken invariant. */
+const journal: string[] = [];
+const note = (what: string): void =>
+  void journal.push(`${new Date().toISOString().slice(11, 23)} ${what}`);
 
 function poolYaml(short: boolean): string {
   const allocation = `serviceAllocation: {namespaces: [${ns}]}`;
@@ -218,6 +222,7 @@ test(
           if (previous.length >= MAX_SERVICES) return deleteOne();
           const kind = pick(SERVICE_KINDS);
           count(`create ${kind}`);
+          note(`create ${kind} Service s-${next}`);
           await kubectl(["apply", "-f", "-"], serviceYaml(`s-${next++}`, kind));
         },
       ],
@@ -265,7 +270,9 @@ test(
     async function deleteOne(): Promise<void> {
       if (previous.length === 0) return;
       count("delete Service");
-      await kubectl(["delete", "svc", "-n", ns, pick(previous).key, "--ignore-not-found"]);
+      const victim = pick(previous).key;
+      note(`delete Service ${victim}`);
+      await kubectl(["delete", "svc", "-n", ns, victim, "--ignore-not-found"]);
     }
 
     async function judge(): Promise<SvcSnapshot[]> {
@@ -333,13 +340,24 @@ test(
       count("quiet check");
     }
 
-    for (let op = 1; op <= OPS; op++) {
-      let roll = rand() * total;
-      const [, name, action] = operations.find(([w]) => (roll -= w) < 0) ?? operations[0]!;
-      if (!name.includes("Service")) count(name);
-      await action();
-      previous = await judge();
-      if (op % QUIET_EVERY === 0 || op === OPS) await quiet();
+    try {
+      for (let op = 1; op <= OPS; op++) {
+        let roll = rand() * total;
+        const [, name, action] = operations.find(([w]) => (roll -= w) < 0) ?? operations[0]!;
+        if (!name.includes("Service")) {
+          count(name);
+          note(name);
+        }
+        await action();
+        previous = await judge();
+        if (op % QUIET_EVERY === 0 || op === OPS) {
+          note("quiet check");
+          await quiet();
+        }
+      }
+    } catch (e) {
+      const tail = journal.slice(-20).join("\n  ");
+      throw new Error(`${(e as Error).message}\nlast operations:\n  ${tail}`, { cause: e });
     }
     assertIronlbRunning();
     const summary = [...counts].map(([k, v]) => `${k}: ${v}`).join(", ");
