@@ -15,6 +15,17 @@ pid_of() { [[ -f "${lab}/pids/$1.pid" ]] && cat "${lab}/pids/$1.pid"; }
 running() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n "${st}" && "${st}" != Z* ]]; }
 alive() { local pid; pid=$(pid_of "$1") && [[ -n "${pid}" ]] && running "${pid}"; }
 
+# close_inherited_fds: closes this shell's descriptors above 2. A daemon must not keep what its
+# starter held open: a `flock /tmp/ironlb-lab.lock make lab-up` lock would stay held by the whole
+# lab (everyone else's flock then waits forever), a test runner's pipe would never see EOF.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    if (( fd > 2 )); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
+  done
+}
+
 # start NAME NETNS|- COMMAND...: runs COMMAND in its own session (so it outlives the script),
 # appends to .lab/logs/NAME.log, records its PID in .lab/pids/NAME.pid and the command in
 # .lab/cmds/NAME so `restart` can run it again. NETNS "-" means the host namespace.
@@ -25,7 +36,7 @@ start() {
   [[ "${ns}" == "-" ]] || cmd=(ip netns exec "${ns}" "${cmd[@]}")
   mkdir -p "${lab}/logs" "${lab}/pids" "${lab}/cmds"
   printf '%q ' "${cmd[@]}" >"${lab}/cmds/${name}"
-  setsid "${cmd[@]}" >>"${lab}/logs/${name}.log" 2>&1 </dev/null &
+  (close_inherited_fds; exec setsid "${cmd[@]}") >>"${lab}/logs/${name}.log" 2>&1 </dev/null &
   echo $! >"${lab}/pids/${name}.pid"
 }
 
@@ -33,7 +44,8 @@ start() {
 restart_saved() {
   local name=$1
   [[ -f "${lab}/cmds/${name}" ]] || return 1
-  setsid bash -c "exec $(cat "${lab}/cmds/${name}")" >>"${lab}/logs/${name}.log" 2>&1 </dev/null &
+  (close_inherited_fds; exec setsid bash -c "exec $(cat "${lab}/cmds/${name}")") \
+    >>"${lab}/logs/${name}.log" 2>&1 </dev/null &
   echo $! >"${lab}/pids/${name}.pid"
 }
 
