@@ -40,6 +40,12 @@ export interface ControllerOptions {
 }
 
 const RETRY_MS = 1_000;
+/**
+ * The controller's list retries wait at most this long. With client-go's 30 s, Services created
+ * after a 60 s apiserver outage waited ~29 s for an IP (test/e2e/api-outage.test.ts); one replica
+ * listing four kinds every 5 s while the apiserver is away costs next to nothing.
+ */
+const LIST_RETRY_MAX_MS = 5_000;
 
 export class Controller {
   readonly services: Reflector<V1Service>;
@@ -69,6 +75,7 @@ export class Controller {
         name,
         source: k8sSource(kc, ref),
         log: log.child({ op: "reflector" }),
+        maxBackoffMs: LIST_RETRY_MAX_MS,
         handler: { onEvent: (_t, obj) => onEvent(obj), onSynced: () => this.maybeOpenGate() },
       });
     this.services = reflect<V1Service>(

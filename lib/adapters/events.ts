@@ -1,5 +1,6 @@
 /** core/v1 Events about an object, as `kubectl describe` shows them. */
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { withDeadline } from "./deadline.js";
 
 export interface ObjectRef {
   readonly kind: string;
@@ -11,8 +12,18 @@ export interface ObjectRef {
 
 export type EventType = "Normal" | "Warning";
 
+/**
+ * Event creates in flight at once; the rest wait their turn. A speaker records one event per
+ * Service it starts announcing: 5,000 new Services would otherwise be as many requests at once.
+ */
+const MAX_IN_FLIGHT = 8;
+/** A create that has not answered by then gives its place up (see ./deadline.ts). */
+const DEADLINE_MS = 30_000;
+
 export class EventRecorder {
   private readonly core: CoreV1Api;
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     kc: KubeConfig,
@@ -24,6 +35,27 @@ export class EventRecorder {
   }
 
   async record(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
+    await this.turn();
+    try {
+      await withDeadline(this.create(ref, type, reason, message), DEADLINE_MS, "event create");
+    } finally {
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the place passes straight to the next in line
+      else this.inFlight--;
+    }
+  }
+
+  /** Resolves holding one of the MAX_IN_FLIGHT places, in order of arrival. */
+  private async turn(): Promise<void> {
+    if (this.inFlight < MAX_IN_FLIGHT) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+
+  private async create(ref: ObjectRef, type: EventType, reason: string, message: string) {
     const now = this.now();
     await this.core.createNamespacedEvent({
       namespace: ref.namespace,

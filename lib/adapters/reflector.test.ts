@@ -152,3 +152,28 @@ test("resync drops the open watch and lists again at once", async () => {
   assert.notEqual(h.server.last, first);
   h.reflector.stop();
 });
+
+test("list retries back off from 500 ms, doubling up to maxBackoffMs", async () => {
+  const delays: number[] = [];
+  let lists = 0;
+  const source: ListWatchSource<KubernetesObject> = {
+    list: () =>
+      ++lists <= 6
+        ? Promise.reject(new Error("connection refused"))
+        : Promise.resolve({ items: [], resourceVersion: "1" }),
+    watch: () => Promise.resolve({ abort: () => undefined }),
+  };
+  const reflector = new Reflector<KubernetesObject>({
+    name: "test",
+    source,
+    log: quietLog,
+    maxBackoffMs: 2_000,
+    delay: (ms) => (delays.push(ms), Promise.resolve()),
+    handler: { onEvent: () => undefined },
+  });
+  reflector.start();
+  for (let i = 0; i < 20; i++) await tick();
+  assert.equal(reflector.synced, true);
+  assert.deepEqual(delays, [500, 1_000, 2_000, 2_000, 2_000, 2_000]);
+  reflector.stop();
+});

@@ -49,6 +49,12 @@ export interface ReflectorOptions<T> {
   readonly log: ReflectorLog;
   /** Abort a watch that delivered nothing for this long (bookmarks count). Default 90 s. */
   readonly watchdogMs?: number;
+  /**
+   * Longest wait between retries (they double from 500 ms). Default 30 s, client-go's: many
+   * clients back off far. It is also how long the reflector may stay blind after the apiserver
+   * is back, so a single client whose work waits on it wants less.
+   */
+  readonly maxBackoffMs?: number;
   readonly delay?: (ms: number) => Promise<void>;
 }
 
@@ -127,7 +133,7 @@ export class Reflector<T extends KubernetesObject> {
 
   private async backoff(what: string, e: unknown): Promise<void> {
     this.failures++;
-    const ms = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+    const ms = Math.min(this.opts.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(this.failures, 7));
     this.opts.log.warn(`${this.opts.name}: ${what}, retrying in ${ms} ms`, { err: describe(e) });
     await this.delay(ms);
   }
