@@ -22,6 +22,7 @@ import {
 import type { EventRecorder } from "../../lib/adapters/events.js";
 import { k8sSource, type ResourceRef } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
+import { withDeadline } from "../../lib/adapters/deadline.js";
 import { describe, Reflector } from "../../lib/adapters/reflector.js";
 import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
@@ -49,6 +50,27 @@ export interface SpeakerOptions {
 }
 
 const MIN_RECOMPUTE_GAP_MS = 20;
+/**
+ * A pass costs O(IPs) (tens of ms at 5,000 Services): under a flood of events the next one waits
+ * this many times as long as the last one took, so the loop spends at most a quarter of its time
+ * planning instead of keeping a core busy while Services arrive (scale benchmark).
+ */
+const RECOMPUTE_GAP_FACTOR = 3;
+/**
+ * ServiceL2Status writes in flight at once; the rest wait for a later pass (the plan is level-
+ * based). Unbounded, 5,000 new Services meant hundreds of writes at once per speaker, queued in
+ * the apiserver's priority level with the controller's writes and this speaker's Lease renewals.
+ */
+const MAX_STATUS_WRITES = 16;
+/** A write that has not answered by then gives its place up (see lib/adapters/deadline.ts). */
+const STATUS_WRITE_DEADLINE_MS = 30_000;
+/**
+ * Re-listing everything costs the apiserver the most of anything a speaker does. An overloaded
+ * apiserver (429s, slow Lease renewals) makes this node's API health flap every few seconds, and
+ * a re-list on each recovery fed the overload (seen with 5,000 Services). So at most one per
+ * 30 s; a recovery sooner than that re-lists when the 30 s are up.
+ */
+const MIN_RESYNC_INTERVAL_MS = 30_000;
 
 type Obj = { metadata?: { name?: string; namespace?: string } };
 
@@ -72,8 +94,15 @@ export class Speaker {
   private plans: ReadonlyMap<string, IpPlan> = new Map();
   private scheduled = false;
   private lastRecompute = 0;
+  private lastRecomputeMs = 0;
+  /** The live set the last pass used (sorted names), to tell a Lease event that changes it. */
+  private lastLive = "";
+  /** The last pass left ServiceL2Status writes to do: the timer retries them. */
+  private statusOwed = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   private apiWasHealthy = true;
+  private lastResync = -Infinity;
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SpeakerOptions) {
     const { namespace } = opts;
@@ -117,7 +146,8 @@ export class Speaker {
   private reflect<T extends Obj>(
     name: string,
     ref: ResourceRef,
-    onEvent?: (type: string, obj: T) => void,
+    /** Returns false when the event cannot change the plan (no pass needed). */
+    onEvent?: (type: string, obj: T) => boolean,
   ): Reflector<T> {
     const reflector = new Reflector<T>({
       name,
@@ -125,8 +155,7 @@ export class Speaker {
       log: this.opts.log.child({ op: "reflector" }),
       handler: {
         onEvent: (type, obj) => {
-          onEvent?.(type, obj);
-          this.schedule();
+          if (onEvent?.(type, obj) !== false) this.schedule();
         },
         onSynced: () => this.schedule(),
       },
@@ -153,14 +182,35 @@ export class Speaker {
   stop(): void {
     for (const r of this.reflectors) r.stop();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
   }
 
-  private onLease(type: string, lease: V1Lease): void {
+  /** Every watch afresh (connections a cut-off left dead), at most once per 30 s. */
+  private resyncAll(): void {
+    const wait = this.lastResync + MIN_RESYNC_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.resyncTimer ??= setTimeout(() => {
+        this.resyncTimer = undefined;
+        this.resyncAll();
+      }, wait);
+      return;
+    }
+    this.lastResync = Date.now();
+    for (const r of this.reflectors) r.resync();
+  }
+
+  /** A renewal that keeps the live set as it was changes nothing: no pass (3 speakers renew 7.5 times a second). */
+  private onLease(type: string, lease: V1Lease): boolean {
     const seen = speakerLease(lease);
-    if (!seen) return;
+    if (!seen) return false;
     if (type === "DELETED") this.liveness.forget(seen.holder);
     else this.liveness.observe(seen, Date.now());
     this.opts.announcer.setPeerMacs(this.peerMacs());
+    return this.liveKey(Date.now()) !== this.lastLive;
+  }
+
+  private liveKey(now: number): string {
+    return [...this.liveness.live(now, this.opts.lease.healthy())].sort().join(",");
   }
 
   private peerMacs(): string[] {
@@ -177,12 +227,14 @@ export class Speaker {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    const wait = Math.max(0, this.lastRecompute + MIN_RECOMPUTE_GAP_MS - Date.now());
+    const gap = Math.max(MIN_RECOMPUTE_GAP_MS, RECOMPUTE_GAP_FACTOR * this.lastRecomputeMs);
+    const wait = Math.max(0, this.lastRecompute + gap - Date.now());
     setTimeout(() => {
       this.lastRecompute = Date.now();
       this.scheduled = false;
       try {
         this.recompute();
+        this.lastRecomputeMs = Date.now() - this.lastRecompute;
       } catch (e) {
         // A bug in one recompute must not take down the answers for what this node owns.
         this.opts.log.error("recompute failed; keeping the current announcements", {
@@ -205,9 +257,10 @@ export class Speaker {
         : "apiserver unreachable: keeping current owners";
       this.opts.log.warn(msg);
       // Watches opened before the outage may sit on dead connections: start them afresh.
-      if (apiHealthy) for (const r of this.reflectors) r.resync();
+      if (apiHealthy) this.resyncAll();
     }
     const live = new Set(this.liveness.live(now, apiHealthy));
+    this.lastLive = [...live].sort().join(",");
     live.add(this.opts.node); // this process is alive by definition, and renewing if it can
     const view = clusterView({
       services: this.services.items(),
@@ -276,19 +329,21 @@ export class Speaker {
       services,
       liveSpeakers: live,
     });
+    this.statusOwed = actions.length > 0;
     for (const action of actions) void this.writeStatus(action);
   }
 
   private async writeStatus(action: StatusAction): Promise<void> {
     if (this.statusWrites.has(action.service)) return;
+    if (this.statusWrites.size >= MAX_STATUS_WRITES) return; // a later pass does it
     this.statusWrites.add(action.service);
     const [namespace = "", name = ""] = action.service.split("/");
     try {
-      if (action.kind === "claim") {
-        await this.opts.status.claim({ namespace, name }, action.interfaces);
-      } else {
-        await this.opts.status.remove({ namespace, name }, action.node);
-      }
+      const write =
+        action.kind === "claim"
+          ? this.opts.status.claim({ namespace, name }, action.interfaces)
+          : this.opts.status.remove({ namespace, name }, action.node);
+      await withDeadline(write, STATUS_WRITE_DEADLINE_MS, `${action.kind} ${action.service}`);
     } catch (e) {
       this.opts.log.warn(`could not ${action.kind} the announcement status; retrying`, {
         service: action.service,
@@ -337,7 +392,18 @@ export class Speaker {
     const next = this.liveness.nextExpiry(now);
     const healthCheck = now + 500; // also notices our own API health changing
     const at = next === undefined ? healthCheck : Math.min(next, healthCheck);
-    this.expiryTimer = setTimeout(() => this.schedule(), Math.max(10, at - now + 5));
+    this.expiryTimer = setTimeout(() => this.onTimer(), Math.max(10, at - now + 5));
     this.expiryTimer.unref();
+  }
+
+  /**
+   * A pass only when something may have changed without an event: the live set (a deadline
+   * passed, the view froze or thawed), this node's API health, or status writes still owed.
+   */
+  private onTimer(): void {
+    const now = Date.now();
+    const healthChanged = this.opts.lease.healthy() !== this.apiWasHealthy;
+    if (healthChanged || this.statusOwed || this.liveKey(now) !== this.lastLive) this.schedule();
+    else this.armExpiry(now);
   }
 }

@@ -4,6 +4,12 @@
  * clock skew between nodes cannot make a peer look dead or alive. A deleted Lease (graceful
  * shutdown) ends liveness at once. While this node cannot reach the apiserver it sees no
  * renewals at all, so the view is frozen instead of letting every peer expire.
+ *
+ * A Lease that ran out only counts once the API has shown this node a Lease event from after
+ * its deadline (any speaker's, its own included): the watch delivers in order, so a renewal the
+ * peer made in time would have arrived first. Without that, the first moments of an outage, when
+ * a peer's last renewal is older than this node's own and this node still counts as healthy,
+ * would expire peers and make two nodes answer for the same IP for as long as the outage lasts.
  */
 export interface LeaseObservation {
   /** `spec.holderIdentity`: the node name. */
@@ -22,9 +28,12 @@ interface Seen {
 export class LivenessTracker {
   private readonly seen = new Map<string, Seen>();
   private frozen: ReadonlySet<string> | undefined;
+  /** When the latest Lease event arrived: how recent the API's word is. */
+  private heardAt = -Infinity;
 
   /** A Lease was added or modified (observed at `now`, this node's clock). */
   observe(lease: LeaseObservation, now: number): void {
+    this.heardAt = Math.max(this.heardAt, now);
     const old = this.seen.get(lease.holder);
     if (old && old.renewTime === lease.renewTime) return;
     this.seen.set(lease.holder, {
@@ -56,7 +65,10 @@ export class LivenessTracker {
     return this.compute(now);
   }
 
-  /** When the live set may next change without any new observation (for a timer). */
+  /**
+   * When the live set may next change without any new observation (for a timer). A Lease past
+   * its deadline ends with the next observation, which triggers its own recompute.
+   */
   nextExpiry(now: number): number | undefined {
     let next: number | undefined;
     for (const s of this.seen.values()) {
@@ -68,7 +80,10 @@ export class LivenessTracker {
 
   private compute(now: number): ReadonlySet<string> {
     const live = new Set<string>();
-    for (const [holder, s] of this.seen) if (now - s.seenAt < s.durationMs) live.add(holder);
+    for (const [holder, s] of this.seen) {
+      const deadline = s.seenAt + s.durationMs;
+      if (now < deadline || this.heardAt < deadline) live.add(holder);
+    }
     return live;
   }
 }
