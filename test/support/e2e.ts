@@ -91,6 +91,19 @@ export function clientNeighbourMacs(ip: string): string[] {
   return [...out.matchAll(/lladdr ([0-9a-f:]{17})/g)].map((m) => m[1] ?? "");
 }
 
+/**
+ * MACs that answered one ARP request for `ip` from the client within `waitS` seconds (arping
+ * waits the whole time, so a second answerer shows up too); empty when nobody answered.
+ */
+export async function arpAnswerers(ip: string, waitS = 0.3): Promise<string[]> {
+  const args = ["netns", "exec", CLIENT_NS, "arping", "-c", "1", "-w", String(waitS)];
+  const { stdout } = await run("ip", [...args, "-I", "eth0", ip]).catch(
+    (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }), // exit 1: no answer
+  );
+  const macs = [...stdout.matchAll(/bytes from ([0-9a-f:]{17})/gi)].map((m) => m[1] ?? "");
+  return [...new Set(macs.map((m) => m.toLowerCase()))];
+}
+
 export function nodeMac(node: string): string {
   return execFileSync(
     "ip",

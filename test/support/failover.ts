@@ -1,14 +1,11 @@
 /**
- * Failover measurement: a loop of HTTP requests from the client namespace (a fresh connection
- * every 50 ms, each allowed 200 ms) while a fault hits the node announcing the IP. The gap is the
- * longest stretch without a successful response that covers the fault.
+ * Failover measurement: a loop of HTTP requests from the client namespace (./request-loop.ts)
+ * while a fault hits the node announcing the IP. The gap is the longest stretch without a
+ * successful response that covers the fault.
  */
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import {
   announcingNode,
   apply,
-  CLIENT_NS,
   curlFromClient,
   deploymentYaml,
   labCommand,
@@ -19,6 +16,7 @@ import {
 } from "./e2e.js";
 import type { ControlPlane } from "./lab.js";
 import { eventually } from "./processes.js";
+import { gapAround, startRequestLoop } from "./request-loop.js";
 
 export const FAULTS = ["speaker-sigkill", "link-down", "speaker-sigterm"] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -31,38 +29,6 @@ export interface GapResult {
   readonly gapMs: number;
   /** Requests answered after the fault. */
   readonly resumed: number;
-}
-
-/** The loop runs inside the client namespace; one line per request: `<epoch ms> <http code>`. */
-const LOOP = `while :; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.2 --max-time 0.2 "$1" 2>/dev/null)
-  echo "$(date +%s%3N) \${code:-000}"
-  sleep 0.05
-done`;
-
-interface Sample {
-  readonly at: number;
-  readonly ok: boolean;
-}
-
-function startLoop(url: string): { samples: Sample[]; stop: () => void } {
-  const child = spawn("ip", ["netns", "exec", CLIENT_NS, "bash", "-c", LOOP, "loop", url], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  const samples: Sample[] = [];
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    const [at, code] = line.split(" ");
-    samples.push({ at: Number(at), ok: code === "200" });
-  });
-  return { samples, stop: () => child.kill("SIGKILL") };
-}
-
-/** Largest interval between consecutive successes that contains `faultAt`. */
-export function gapAround(samples: readonly Sample[], faultAt: number): number {
-  const ok = samples.filter((s) => s.ok).map((s) => s.at);
-  const before = ok.filter((t) => t <= faultAt).at(-1) ?? faultAt;
-  const after = ok.find((t) => t > faultAt);
-  return after === undefined ? Infinity : after - before;
 }
 
 function inject(fault: Fault, owner: string): void {
@@ -106,20 +72,34 @@ export function recordedOwner(
 }
 
 /**
+ * The node announcing the target's IP, once the cluster (ServiceL2Status) and the client's
+ * neighbour table agree on it.
+ */
+export async function settledOwner(target: FailoverTarget, timeoutMs = 15_000): Promise<string> {
+  const { cp, namespace, service, ip, url } = target;
+  let owner: string | undefined;
+  await eventually(
+    `one settled owner of ${ip}`,
+    async () => {
+      owner = recordedOwner(cp, namespace, service);
+      await curlFromClient(url, 1);
+      return owner !== undefined && announcingNode(ip) === owner;
+    },
+    timeoutMs,
+  );
+  if (!owner) throw new Error(`no node announces ${ip}`);
+  return owner;
+}
+
+/**
  * Runs one trial against `ip` (already answering); the fault is repaired before returning. The
  * owner is taken from the cluster (ServiceL2Status) and must match the client's neighbour table,
  * so the fault always hits the node the traffic really goes through.
  */
 export async function measureFailover(target: FailoverTarget, fault: Fault): Promise<GapResult> {
-  const { cp, namespace, service, ip, url } = target;
-  let owner: string | undefined;
-  await eventually(`one settled owner of ${ip}`, async () => {
-    owner = recordedOwner(cp, namespace, service);
-    await curlFromClient(url, 1);
-    return owner !== undefined && announcingNode(ip) === owner;
-  });
-  if (!owner) throw new Error(`no node announces ${ip}`);
-  const loop = startLoop(url);
+  const { ip, url } = target;
+  const owner = await settledOwner(target);
+  const loop = startRequestLoop(url);
   try {
     await eventually(
       "requests flowing before the fault",

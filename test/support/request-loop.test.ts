@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { gapAround, longestGap, successRatio, type Sample } from "./request-loop.js";
+
+/** Samples from `<ms><+|->` tokens, e.g. "0+ 100- 200+". */
+const samples = (text: string): Sample[] =>
+  text
+    .split(" ")
+    .filter(Boolean)
+    .map((t) => ({ at: Number(t.slice(0, -1)), ok: t.endsWith("+") }));
+
+const cases: readonly [string, string, number, number, number][] = [
+  ["steady traffic: the cadence", "0+ 100+ 200+ 300+ 400+ 500+", 100, 400, 100],
+  ["a hole inside the window", "0+ 100+ 200- 300- 400- 500+ 600+", 100, 600, 400],
+  ["a hole open before the window", "0+ 100- 200- 300+ 400+", 150, 400, 300],
+  ["a hole still open after the window", "0+ 100+ 200- 300- 400+", 100, 250, 300],
+  ["nothing after the window", "0+ 100+ 200- 300-", 100, 250, Infinity],
+  ["no success before the window: counted from its start", "0- 100- 300+ 400+", 50, 400, 250],
+];
+
+for (const [name, text, from, to, want] of cases) {
+  test(`longestGap: ${name}`, () => {
+    assert.equal(longestGap(samples(text), from, to), want);
+  });
+}
+
+test("gapAround: the interval between successes that holds the fault", () => {
+  const s = samples("0+ 100+ 200- 300- 700+ 800+");
+  assert.equal(gapAround(s, 150), 600);
+  assert.equal(gapAround(s, 750), 100);
+  assert.equal(gapAround(s, 900), Infinity);
+});
+
+test("successRatio: only requests ending inside the window", () => {
+  const s = samples("0- 100+ 200- 300+ 400+ 500-");
+  assert.deepEqual(successRatio(s, 100, 400), { ok: 3, total: 4, ratio: 0.75 });
+  assert.deepEqual(successRatio(s, 1000, 2000), { ok: 0, total: 0, ratio: 0 });
+});

@@ -1,0 +1,72 @@
+/**
+ * A client that keeps asking: a loop of HTTP requests from the client namespace (a fresh
+ * connection every ~50 ms, each allowed 200 ms), recording when each ended and whether it got a
+ * 200. The failover and API-outage tests read gaps and success ratios from its samples.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { CLIENT_NS } from "./e2e.js";
+
+/** The loop runs inside the client namespace; one line per request: `<epoch ms> <http code>`. */
+const LOOP = `while :; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 0.2 --max-time 0.2 "$1" 2>/dev/null)
+  echo "$(date +%s%3N) \${code:-000}"
+  sleep 0.05
+done`;
+
+export interface Sample {
+  /** Epoch ms when the request ended (the client namespace shares the host's clock). */
+  readonly at: number;
+  readonly ok: boolean;
+}
+
+export interface RequestLoop {
+  /** Grows while the loop runs. */
+  readonly samples: readonly Sample[];
+  stop(): void;
+}
+
+export function startRequestLoop(url: string): RequestLoop {
+  const child = spawn("ip", ["netns", "exec", CLIENT_NS, "bash", "-c", LOOP, "loop", url], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const samples: Sample[] = [];
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const [at, code] = line.split(" ");
+    samples.push({ at: Number(at), ok: code === "200" });
+  });
+  return { samples, stop: () => child.kill("SIGKILL") };
+}
+
+/** Largest interval between consecutive successes that contains `faultAt`. */
+export function gapAround(samples: readonly Sample[], faultAt: number): number {
+  const ok = samples.filter((s) => s.ok).map((s) => s.at);
+  const before = ok.filter((t) => t <= faultAt).at(-1) ?? faultAt;
+  const after = ok.find((t) => t > faultAt);
+  return after === undefined ? Infinity : after - before;
+}
+
+/**
+ * Longest time without a successful response over `[from, to]`: from the last success at or
+ * before `from` (else `from`) through every success inside, to the first success at or after
+ * `to`; Infinity when nothing succeeded from `to` on.
+ */
+export function longestGap(samples: readonly Sample[], from: number, to: number): number {
+  const ok = samples.filter((s) => s.ok).map((s) => s.at);
+  const start = ok.filter((t) => t <= from).at(-1) ?? from;
+  const end = ok.find((t) => t >= to);
+  if (end === undefined) return Infinity;
+  const points = [start, ...ok.filter((t) => t > from && t < to), end];
+  return Math.max(...points.slice(1).map((t, i) => t - (points[i] ?? t)));
+}
+
+/** Requests that ended inside `[from, to]`, and how many of them succeeded. */
+export function successRatio(
+  samples: readonly Sample[],
+  from: number,
+  to: number,
+): { ok: number; total: number; ratio: number } {
+  const inside = samples.filter((s) => s.at >= from && s.at <= to);
+  const ok = inside.filter((s) => s.ok).length;
+  return { ok, total: inside.length, ratio: inside.length === 0 ? 0 : ok / inside.length };
+}
