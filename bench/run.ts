@@ -27,7 +27,9 @@
  * 4. Exit status 0. A non-zero status or a last line that is not such an object is a failure:
  *    reported, nothing recorded for it, the other benchmarks still run.
  * 5. It honours BENCH_QUICK=1 with smaller sizes (and says so in its markdown), never stops or
- *    restarts the lab, and removes what it created, also when interrupted (SIGINT/SIGTERM).
+ *    restarts the lab (restarting one of the lab's IronLB processes, as `scale` does, is a
+ *    measurement, not a restart of the lab), and removes what it created, also when interrupted
+ *    (SIGINT/SIGTERM).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -28,6 +28,16 @@ export function cpuSeconds(pid: number): number | undefined {
   return (at(14) + at(15) + at(16) + at(17)) / ticksPerSecond();
 }
 
+/** `pid` exists and is not a zombie (an orphan stays one until init reaps it). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 /** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
 export function machineCpu(): { busy: number; total: number } {
   const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
