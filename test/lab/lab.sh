@@ -150,9 +150,9 @@ control_plane_up() {
   say "starting kube-apiserver ($("${bin}/kube-apiserver" --version | awk '{print $2}')) on ${cp_ip}:6443"
   local pki="${lab}/pki"
   # Audit log of what IronLB's ServiceAccounts do (test/audit/rbac-used.test.ts proves every
-  # RBAC rule in manifests/ is used); fresh for every new control plane.
+  # RBAC rule in manifests/ is used). It covers the whole life of this cluster (one `up` to the
+  # next `down`, which removes it), across apiserver restarts, which append to it.
   mkdir -p "${lab}/audit"
-  rm -f "${lab}/audit/audit.log"
   cat >"${lab}/audit/policy.yaml" <<'POLICY'
 apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -232,7 +232,7 @@ cmd_down() {
   done
   rm -rf "${run}"
   rm -f "${lab}"/kubeconfig*
-  rm -rf "${lab}/pki"
+  rm -rf "${lab}/pki" "${lab}/audit"
   say "lab is down"
 }
 
