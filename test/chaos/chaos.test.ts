@@ -15,7 +15,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import type { V1Service } from "@kubernetes/client-node";
-import { apply, assertIronlbRunning, CLIENT_NS, deploymentYaml, useLab } from "../support/e2e.js";
+import {
+  apply,
+  assertIronlbRunning,
+  CLIENT_NS,
+  deploymentYaml,
+  urlOf,
+  useLab,
+  waitForIngress,
+  waitReachable,
+} from "../support/e2e.js";
 import { repoRoot, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
 import { parseArping } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
@@ -189,16 +198,35 @@ before(() => {
 after(async () => {
   if (rootSkipReason()) return;
   await lab("up").catch(() => undefined); // whatever the last operation left stopped
-  cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
-  cp.kubectl([
-    "delete",
-    "-n",
-    "metallb-system",
-    `ipaddresspool/${pools.a}`,
-    `ipaddresspool/${pools.b}`,
-    `l2advertisement/${ns}`,
-    "--ignore-not-found",
-  ]);
+  // After apiserver and etcd restarts kube-controller-manager and kube-proxy take up to ~90 s to
+  // serve new Services again (test/e2e/api-outage.test.ts measures it). Leave only a lab that
+  // does, so the tests after this one are not judged on its recovery: a fresh LoadBalancer
+  // Service must answer HTTP from the client.
+  try {
+    await kubectl(["apply", "-f", "-"], poolYaml(false) + "---\n" + advertisementYaml(false));
+    await kubectl(["delete", "svc", "--all", "-n", ns]); // room in the pool for the probe
+    await kubectl(["apply", "-f", "-"], serviceYaml("settled", "auto"));
+    const [ip = ""] = await waitForIngress(cp, ns, "settled");
+    const svc = JSON.parse(
+      await kubectl(["get", "svc", "-n", ns, "settled", "-o", "json"]),
+    ) as V1Service;
+    const started = Date.now();
+    await waitReachable(urlOf(ip, svc.spec?.ports?.[0]?.port ?? 80), 180_000);
+    process.stdout.write(
+      `# chaos: the lab served a new Service again ${Date.now() - started} ms after the run\n`,
+    );
+  } finally {
+    cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+    cp.kubectl([
+      "delete",
+      "-n",
+      "metallb-system",
+      `ipaddresspool/${pools.a}`,
+      `ipaddresspool/${pools.b}`,
+      `l2advertisement/${ns}`,
+      "--ignore-not-found",
+    ]);
+  }
 });
 
 test(
