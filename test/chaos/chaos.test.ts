@@ -26,6 +26,7 @@ import {
   waitReachable,
 } from "../support/e2e.js";
 import { repoRoot, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
+import { mulberry32 } from "../../lib/core/random.js";
 import { parseArping } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
 import {
@@ -33,7 +34,6 @@ import {
   moveViolations,
   outsidePoolViolations,
   pendingViolations,
-  prng,
   type PoolSnapshot,
   type SvcSnapshot,
 } from "../support/chaos-model.js";
@@ -52,7 +52,7 @@ const SERVICE_KINDS = ["auto", "requested", "named-pool", "shared", "dual-stack"
 const ns = uniqueName("chaos");
 const pools = { a: `${ns}-a`, b: `${ns}-b` };
 let cp: ControlPlane;
-const rand = prng(SEED);
+const rand = mulberry32(SEED); // replayable from the printed seed
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const counts = new Map<string, number>();
 const count = (what: string): void => void counts.set(what, (counts.get(what) ?? 0) + 1);

@@ -3,22 +3,10 @@
  * trailing garbage), field-aware ones for Ethernet, ARP, IPv6, ICMPv6 and NDP options, and
  * random frames. Randomness comes in as a `Random`; the same seed gives the same frames.
  */
+import { mulberry32, type Random } from "../../../lib/core/random.js";
 import { icmpv6Sum } from "./reply-oracle.js";
 
-/** Uniform in [0, 1), like Math.random. */
-export type Random = () => number;
-
-/** mulberry32: small, fast, seeded; good enough to drive mutations. */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 const below = (random: Random, n: number): number => Math.floor(random() * n);
 const oneOf = <T>(random: Random, items: readonly T[]): T =>
