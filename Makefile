@@ -14,13 +14,16 @@ WHAT ?=
 SIGNAL ?= TERM
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	lab-status lab-kill lab-restart demo bench chaos k8s-binaries
+	need-root deps-unit lab-status lab-kill lab-restart demo bench chaos k8s-binaries
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 deps: ## install what is missing: Debian packages, etcd (unpacked), npm packages
 	@bash test/lab/deps.sh
+
+deps-unit: # what the tiers without root need: npm packages (and libpcap-dev to build them)
+	@bash test/lab/deps.sh --unit
 
 k8s-binaries: ## build kube-apiserver, kube-controller-manager, kube-proxy, kubectl (cached)
 	@bash test/lab/build-k8s.sh
@@ -34,7 +37,7 @@ lint: deps ## ESLint and Prettier
 typecheck: deps ## tsc --noEmit over everything, tests included
 	npm run -s typecheck
 
-test-unit: deps ## unit tests (no root, seconds)
+test-unit: deps-unit ## unit tests only: the path without root (seconds)
 	$(NODE_TEST) $(unit_tests)
 
 test-integration: deps ## integration tests: real apiserver, real kernel in network namespaces (root)
@@ -46,7 +49,11 @@ test-e2e: deps ## end-to-end: the user flow and failover on the full lab (root)
 test-lab: deps # integration + e2e on one lab start
 	@bash test/lab/with-lab.sh bash -c '$(NODE_TEST) --test-concurrency=1 $(integration_tests) $(e2e_tests) $(chaos_tests) && $(NODE_TEST) $(audit_tests)'
 
-test: deps typecheck lint test-unit test-lab ## every tier: typecheck, lint, unit, integration, e2e
+# first: without root `make test` fails at once with the reason (see test/lab/with-lab.sh)
+need-root:
+	@bash test/lab/with-lab.sh --check
+
+test: need-root deps typecheck lint test-unit test-lab ## every tier: typecheck, lint, unit, integration, e2e (root; fails without)
 
 chaos: deps ## long chaos run on the lab: make chaos CHAOS_OPS=2000 [IRONLB_CHAOS_SEED=N] (make test runs 150)
 	@IRONLB_CHAOS_OPS=$(CHAOS_OPS) bash test/lab/with-lab.sh $(NODE_TEST) $(chaos_tests)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what IronLB's tests and lab need and are missing: Debian packages (apt-get), etcd from
 # Debian's etcd-server package unpacked into the cache (not installed as a service), npm packages
-# (npm ci). Safe to run again: it only installs what is missing.
+# (npm ci). Safe to run again: it only installs what is missing. `--unit`: only what the tiers
+# without root need (npm packages, and libpcap-dev to build npm `cap`), so `make test-unit` works
+# without root once those are there.
 #
-#   test/lab/deps.sh [--no-npm]
+#   test/lab/deps.sh [--no-npm | --unit]
 set -euo pipefail
 
 cache="${IRONLB_CACHE:-${HOME}/.cache/ironlb}"
 say() { printf '[deps] %s\n' "$*" >&2; }
 die() { printf '[deps] error: %s\n' "$*" >&2; exit 1; }
 
-debs=(iproute2 iptables socat openssl curl arping iputils-ping tcpdump libpcap-dev conntrack ca-certificates)
+debs=(iproute2 iptables socat openssl curl arping iputils-ping ndisc6 tcpdump libpcap-dev conntrack ca-certificates)
+[[ "${1:-}" == "--unit" ]] && debs=(libpcap-dev)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,6 +22,7 @@ done
 etcd_dir=$(ls -d "${cache}"/etcd-*/ 2>/dev/null | head -n 1 || true)
 need_etcd=0
 [[ -n "${etcd_dir}" && -x "${etcd_dir}usr/bin/etcd" ]] || need_etcd=1
+[[ "${1:-}" == "--unit" ]] && need_etcd=0
 
 if (( ${#missing[@]} > 0 || need_etcd )); then
   [[ $(id -u) -eq 0 ]] || die "installing ${missing[*]:-etcd} needs root (run with sudo)"
