@@ -4,8 +4,9 @@
  * kube-apiserver and etcd restarts. After every operation the Services are read back and judged
  * (no IP held by two Services that may not share it; no assigned IP moved unless a pool edit
  * dropped it); at quiet points additionally: every IP inside its pool, every Service that can
- * get an IP has one, ClearAssignment events for demanded moves, at most one MAC answering ARP
- * for each IP. Judge: test/support/chaos-model.ts.
+ * get an IP has one, ClearAssignment events for demanded moves, and every announced IP, IPv4
+ * and IPv6, answered from the client (arping, ndisc6) by exactly one MAC, a lab node's.
+ * Judge: test/support/chaos-model.ts.
  *
  *   IRONLB_CHAOS_SEED=N IRONLB_CHAOS_OPS=2000 make chaos     (make test runs 150 operations)
  */
@@ -20,6 +21,8 @@ import {
   assertIronlbRunning,
   CLIENT_NS,
   deploymentYaml,
+  nodeMac,
+  NODES,
   urlOf,
   useLab,
   waitForIngress,
@@ -27,13 +30,16 @@ import {
 } from "../support/e2e.js";
 import { repoRoot, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
 import { mulberry32 } from "../../lib/core/random.js";
-import { parseArping } from "../support/netns.js";
+import { parseArping, parseNdisc6 } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
 import {
+  checkAnswers,
   duplicateViolations,
   moveViolations,
+  mustAnswer,
   outsidePoolViolations,
   pendingViolations,
+  type AnnouncementScope,
   type PoolSnapshot,
   type SvcSnapshot,
 } from "../support/chaos-model.js";
@@ -166,22 +172,39 @@ async function poolSnapshots(): Promise<Map<string, PoolSnapshot>> {
 
 const lab = (...args: string[]) => run("bash", [join(repoRoot, "test/lab/lab.sh"), ...args]);
 
-/** MACs answering ARP for `ip` from the client (2 requests, 2 s). */
-async function arpAnswerers(ip: string): Promise<Set<string>> {
-  const out = await run("ip", [
-    "netns",
-    "exec",
-    CLIENT_NS,
-    "arping",
-    "-c",
-    "2",
-    "-w",
-    "2",
-    "-I",
-    "eth0",
-    ip,
-  ]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
-  return new Set(parseArping(out.stdout).map((r) => r.mac.toLowerCase()));
+/**
+ * MACs answering for `ip` from the client, lowercase: ARP for IPv4 (arping, 2 requests, 2 s),
+ * Neighbor Solicitation for IPv6 (ndisc6, 2 solicitations, 1 s each, every answer shown).
+ */
+async function answerers(ip: string): Promise<Set<string>> {
+  const v6 = ip.includes(":");
+  const probe = v6
+    ? ["ndisc6", "-m", "-n", "-r", "2", "-w", "1000", ip, "eth0"]
+    : ["arping", "-c", "2", "-w", "2", "-I", "eth0", ip];
+  const out = await run("ip", ["netns", "exec", CLIENT_NS, ...probe]).catch(
+    (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }), // exit 1 or 2: no answer
+  );
+  const macs = v6 ? parseNdisc6(out.stdout) : parseArping(out.stdout).map((r) => r.mac);
+  return new Set(macs.map((m) => m.toLowerCase()));
+}
+
+/** Nodes selected by the chaos L2Advertisement, and nodes running a ready `web` pod. */
+async function announcementScope(narrow: boolean): Promise<AnnouncementScope> {
+  const pods = JSON.parse(
+    await kubectl(["get", "pods", "-n", ns, "-l", "app=web", "-o", "json"]),
+  ) as {
+    items: {
+      spec?: { nodeName?: string };
+      status?: { conditions?: { type: string; status: string }[] };
+    }[];
+  };
+  const ready = pods.items.filter((p) =>
+    p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+  );
+  return {
+    advertised: new Set(narrow ? ["node1", "node2"] : NODES),
+    endpoints: new Set(ready.flatMap((p) => (p.spec?.nodeName ? [p.spec.nodeName] : []))),
+  };
 }
 
 before(() => {
@@ -240,7 +263,8 @@ test(
     const dropped = new Set<string>();
     const demanded = new Set<string>();
     let checks = 0;
-    let arpProbes = 0;
+    const probes = { arp: 0, ndp: 0 };
+    const nodeMacs = new Set(NODES.map(nodeMac));
 
     const operations: [number, string, () => Promise<void>][] = [
       [
@@ -349,24 +373,30 @@ test(
         [],
         `seed ${SEED}: moved by a pool edit without a ClearAssignment event`,
       );
-      const ips = [...new Set(previous.flatMap((s) => s.ips).filter((ip) => !ip.includes(":")))];
-      // Probed and announced IPs answer; one just assigned may still be in its RFC 5227 probe,
-      // so "someone answers" is waited for, while two MACs answering fails at once.
+      const ips = mustAnswer(previous, await announcementScope(narrow));
+      // Probed and announced IPs answer; one just assigned may still be in its RFC 5227 probe
+      // (DAD-style for IPv6), so an answer is waited for, while two MACs, or a MAC that is no
+      // lab node's, fail at once.
+      let unanswered: string[] = [];
       await eventually(
-        "an announced IP answering ARP",
+        "every announced IP answered by one lab node",
         async () => {
-          const answers = await Promise.all(
-            ips.map(async (ip) => [ip, await arpAnswerers(ip)] as const),
+          const asked = unanswered.length > 0 ? unanswered : ips;
+          const answers = new Map(
+            await Promise.all(asked.map(async (ip) => [ip, await answerers(ip)] as const)),
           );
-          arpProbes += ips.length;
-          const many = answers
-            .filter(([, macs]) => macs.size > 1)
-            .map(([ip, macs]) => `${ip}: ${[...macs].join(" ")}`);
-          assert.deepEqual(many, [], `seed ${SEED}: more than one MAC answers ARP`);
-          return ips.length === 0 || answers.some(([, macs]) => macs.size === 1);
+          for (const ip of asked) probes[ip.includes(":") ? "ndp" : "arp"]++;
+          const found = checkAnswers(answers, nodeMacs);
+          assert.deepEqual(found.many, [], `seed ${SEED}: more than one MAC answers`);
+          assert.deepEqual(found.foreign, [], `seed ${SEED}: a MAC that is no lab node's answers`);
+          unanswered = found.silent;
+          return unanswered.length === 0;
         },
-        15_000,
-      );
+        20_000,
+      ).catch((e: unknown) => {
+        if (e instanceof assert.AssertionError) throw e;
+        throw new Error(`seed ${SEED}: nobody answers for ${unanswered.join(", ")}`, { cause: e });
+      });
       dropped.clear();
       demanded.clear();
       count("quiet check");
@@ -394,7 +424,7 @@ test(
     assertIronlbRunning();
     const summary = [...counts].map(([k, v]) => `${k}: ${v}`).join(", ");
     process.stdout.write(
-      `# chaos: seed ${SEED}, ${OPS} operations (${summary}); ${checks} invariant checks and ${arpProbes} ARP probes passed\n`,
+      `# chaos: seed ${SEED}, ${OPS} operations (${summary}); ${checks} invariant checks, ${probes.arp} ARP and ${probes.ndp} NDP probes passed\n`,
     );
   },
 );

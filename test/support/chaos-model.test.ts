@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  checkAnswers,
   duplicateViolations,
+  mustAnswer,
   moveViolations,
   outsidePoolViolations,
   pendingViolations,
+  type AnnouncementScope,
   type PoolSnapshot,
   type SvcSnapshot,
 } from "./chaos-model.js";
+import { parseNdisc6 } from "./netns.js";
 
 const svc = (key: string, over: Partial<SvcSnapshot> = {}): SvcSnapshot => ({
   uid: key,
@@ -101,4 +105,65 @@ test("pending: justified by a held request, a request outside pools or a full po
   for (const [why, services, expected] of cases) {
     assert.equal(pendingViolations(services, pools).length, expected, why);
   }
+});
+
+test("announced IPs: every IP of a Service with an endpoint; Local ones need one on an advertised node", () => {
+  const cluster = svc("c", { ips: ["198.18.0.160", "2001:db8:18::160"] });
+  const local = svc("l", { ips: ["198.18.0.161"], local: true });
+  const shared = svc("s", { ips: ["198.18.0.160"], sharingKey: "k" });
+  const all = new Set(["node1", "node2", "node3"]);
+  const cases: [string, AnnouncementScope, string[]][] = [
+    [
+      "pods everywhere",
+      { advertised: all, endpoints: all },
+      ["198.18.0.160", "198.18.0.161", "2001:db8:18::160"],
+    ],
+    [
+      "Local pod only off the advertised nodes",
+      {
+        advertised: new Set(["node1", "node2"]),
+        endpoints: new Set(["node3"]),
+      },
+      ["198.18.0.160", "2001:db8:18::160"],
+    ],
+    ["no pod at all", { advertised: all, endpoints: new Set() }, []],
+    ["no advertised node", { advertised: new Set(), endpoints: all }, []],
+  ];
+  for (const [name, scope, want] of cases) {
+    assert.deepEqual(mustAnswer([cluster, local, shared], scope), want, name);
+  }
+});
+
+test("answers: silent, doubly answered and foreign-answered IPs are each reported", () => {
+  const nodes = new Set(["02:00:00:00:00:0b", "02:00:00:00:00:0c"]);
+  const answers = new Map<string, ReadonlySet<string>>([
+    ["198.18.0.160", new Set(["02:00:00:00:00:0b"])],
+    ["2001:db8:18::160", new Set(["02:00:00:00:00:0c"])],
+    ["198.18.0.161", new Set()],
+    ["2001:db8:18::161", new Set(["02:00:00:00:00:0b", "02:00:00:00:00:0c"])],
+    ["198.18.0.162", new Set(["02:00:00:00:00:99"])],
+  ]);
+  assert.deepEqual(checkAnswers(answers, nodes), {
+    silent: ["198.18.0.161"],
+    many: ["2001:db8:18::161: 02:00:00:00:00:0b 02:00:00:00:00:0c"],
+    foreign: ["198.18.0.162: 02:00:00:00:00:99"],
+  });
+  const good = new Map([...answers].filter(([ip]) => ip.endsWith("160")));
+  assert.deepEqual(checkAnswers(good, nodes), { silent: [], many: [], foreign: [] });
+});
+
+test("ndisc6 -m output: every answering MAC, lowercase; none when it timed out", () => {
+  // Captured from Debian ndisc6 1.0.5: two namespaces holding the same address on one bridge.
+  const two = `Soliciting 2001:db8:ffff::2 (2001:db8:ffff::2) on l2t-a...
+Target link-layer address: CA:64:F3:1A:A4:7E
+ from 2001:db8:ffff::2
+Target link-layer address: 9A:F1:18:7D:D2:C9
+ from 2001:db8:ffff::2
+`;
+  assert.deepEqual(parseNdisc6(two), ["ca:64:f3:1a:a4:7e", "9a:f1:18:7d:d2:c9"]);
+  const none = `Soliciting 2001:db8:ffff::9 (2001:db8:ffff::9) on l2t-va...
+Timed out.
+No response.
+`;
+  assert.deepEqual(parseNdisc6(none), []);
 });

@@ -155,3 +155,47 @@ export function pendingViolations(
     .filter((s) => s.ips.length === 0 && pendingReason(s, services, pools) === undefined)
     .map((s) => `${s.key} has no IP although it could get one`);
 }
+
+/** Where a Service's IPs can be announced from, at a quiet point. */
+export interface AnnouncementScope {
+  /** Nodes the pools' L2Advertisement selects (all of them are up at a quiet point). */
+  readonly advertised: ReadonlySet<string>;
+  /** Nodes running a ready pod behind the Services (they all select the same pods). */
+  readonly endpoints: ReadonlySet<string>;
+}
+
+/**
+ * The IPs some node must answer for: every IP of a Service that has an endpoint and, with
+ * `externalTrafficPolicy: Local`, an endpoint on an advertised node (else nobody may announce it).
+ */
+export function mustAnswer(services: readonly SvcSnapshot[], scope: AnnouncementScope): string[] {
+  const anyEndpoint = scope.endpoints.size > 0 && scope.advertised.size > 0;
+  const localEndpoint = [...scope.endpoints].some((n) => scope.advertised.has(n));
+  const ips = services.filter((s) => (s.local ? localEndpoint : anyEndpoint)).flatMap((s) => s.ips);
+  return [...new Set(ips)].sort();
+}
+
+/** What the client's neighbour probes found, against "exactly one lab node answers each IP". */
+export interface AnswerCheck {
+  /** IPs nobody answered (one may still be in its RFC 5227 / DAD-style probe: waited for). */
+  readonly silent: string[];
+  /** IPs answered by more than one MAC. */
+  readonly many: string[];
+  /** IPs answered by a MAC that is no lab node's. */
+  readonly foreign: string[];
+}
+
+/** `answers`: IP -> the MACs that answered an ARP request or Neighbor Solicitation for it. */
+export function checkAnswers(
+  answers: ReadonlyMap<string, ReadonlySet<string>>,
+  nodeMacs: ReadonlySet<string>,
+): AnswerCheck {
+  const check: AnswerCheck = { silent: [], many: [], foreign: [] };
+  for (const [ip, macs] of answers) {
+    const list = [...macs].sort().join(" ");
+    if (macs.size === 0) check.silent.push(ip);
+    if (macs.size > 1) check.many.push(`${ip}: ${list}`);
+    if ([...macs].some((m) => !nodeMacs.has(m))) check.foreign.push(`${ip}: ${list}`);
+  }
+  return check;
+}

@@ -224,3 +224,10 @@ export function parseArping(stdout: string): ArpingReply[] {
     return [{ mac: m[1] ?? "", ip: m[2] ?? "", micros: Number(m[3]) * MICROS_PER[unit] }];
   });
 }
+
+/** The MACs (lowercase) in the output of `ndisc6 -m` (Debian ndisc6): one line per answer. */
+export function parseNdisc6(stdout: string): string[] {
+  return [...stdout.matchAll(/^Target link-layer address: ([0-9a-f:]{17})$/gim)].map((m) =>
+    (m[1] ?? "").toLowerCase(),
+  );
+}
