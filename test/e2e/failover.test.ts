@@ -1,13 +1,15 @@
 /**
  * Failover through the real kernel: while the client sends requests, the node announcing the IP
- * loses its speaker (SIGKILL, SIGTERM) or its link; traffic must come back from another node.
- * The gaps are printed; `make bench` measures their distribution over many trials.
+ * loses its speaker (SIGKILL, SIGTERM) or its link; the client's neighbour table must move to
+ * another lab node whose speaker runs, and traffic must come back through it. The gaps are
+ * printed, not judged: `make bench` measures their distribution over many trials.
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
 import { assertIronlbRunning, useLab, waitReachable } from "../support/e2e.js";
 import {
+  failoverProblems,
   failoverTarget,
   FAULTS,
   measureFailover,
@@ -40,9 +42,7 @@ describe("failover", { skip }, () => {
       process.stdout.write(
         `# failover ${fault}: owner ${r.owner} -> ${r.newOwner ?? "?"}, gap ${r.gapMs} ms\n`,
       );
-      assert.ok(r.resumed >= 5, `traffic came back (${r.resumed} answers after the fault)`);
-      assert.notEqual(r.newOwner, r.owner, "another node announces the IP");
-      assert.ok(Number.isFinite(r.gapMs));
+      assert.deepEqual(failoverProblems(r), [], `${fault}: ${JSON.stringify(r)}`);
     });
   }
 });

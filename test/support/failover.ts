@@ -9,6 +9,7 @@ import {
   curlFromClient,
   deploymentYaml,
   labCommand,
+  NODES,
   setNodeLink,
   urlOf,
   waitForIngress,
@@ -24,25 +25,53 @@ export type Fault = (typeof FAULTS)[number];
 export interface GapResult {
   readonly fault: Fault;
   readonly owner: string;
+  /** The node the client's neighbour table resolved the IP to after the fault. */
   readonly newOwner: string | undefined;
-  /** Longest time without a successful response around the fault, ms. */
+  /** Nodes whose speaker was running when the takeover was seen, the fault still in place. */
+  readonly liveSpeakers: readonly string[];
+  /** Longest time without a successful response around the fault, ms (a benchmark figure). */
   readonly gapMs: number;
   /** Requests answered after the fault. */
   readonly resumed: number;
+  /** Requests answered after the client's neighbour table moved to the new owner. */
+  readonly resumedAfterTakeover: number;
 }
 
-function inject(fault: Fault, owner: string): void {
-  if (fault === "link-down") {
-    setNodeLink(owner, false);
-    return;
-  }
+/** What is wrong with a trial; empty when traffic resumed through a live node, not the owner. */
+export function failoverProblems(r: GapResult): string[] {
+  const problems: string[] = [];
+  const to = r.newOwner ?? "no lab node";
+  if (r.newOwner === undefined || !(NODES as readonly string[]).includes(r.newOwner))
+    problems.push(`the client resolves the IP to ${to}, not a lab node`);
+  else if (r.newOwner === r.owner) problems.push(`${r.owner}, the faulted node, still announces`);
+  else if (!r.liveSpeakers.includes(r.newOwner))
+    problems.push(`new owner ${to} has no running speaker (running: ${r.liveSpeakers.join(",")})`);
+  if (r.resumedAfterTakeover < 3)
+    problems.push(`${r.resumedAfterTakeover} answers through ${to} (3 wanted)`);
+  if (!Number.isFinite(r.gapMs)) problems.push("no answer after the fault");
+  return problems;
+}
+
+/** Injects the fault; throws when it could not be (the trial would measure nothing). */
+export function inject(fault: Fault, owner: string): void {
   try {
-    labCommand(["kill", `speaker-${owner}`, fault === "speaker-sigkill" ? "KILL" : "TERM"]);
+    if (fault === "link-down") setNodeLink(owner, false);
+    else labCommand(["kill", `speaker-${owner}`, fault === "speaker-sigkill" ? "KILL" : "TERM"]);
   } catch (e) {
-    // Already gone (see docs/lab.md, "Known defect"): the owner's speaker is down either way.
-    process.stderr.write(`# speaker-${owner} was not running when ${fault} was injected\n`);
-    void e;
+    const said = String((e as { stderr?: string }).stderr ?? "").trim();
+    throw new Error(`could not inject ${fault} on ${owner}: ${said || String(e)}`, { cause: e });
   }
+}
+
+/** Nodes whose speaker process is running (`test/lab/ironlb.sh status`). */
+export function runningSpeakers(): string[] {
+  let out: string;
+  try {
+    out = labCommand(["status"]);
+  } catch (e) {
+    out = String((e as { stdout?: string }).stdout ?? ""); // exit 3: something is stopped
+  }
+  return NODES.filter((n) => new RegExp(`^speaker-${n}\\s+running`, "m").test(out));
 }
 
 /** Undoes the fault and waits for the node's speaker to be ready again. */
@@ -111,17 +140,40 @@ export async function measureFailover(target: FailoverTarget, fault: Fault): Pro
     // Traffic may keep flowing through the old owner's cached MAC (a dead speaker does not stop
     // the node forwarding), so also wait for the takeover to reach the client's neighbour table.
     let newOwner: string | undefined;
+    const okSince = (t: number) => loop.samples.filter((s) => s.ok && s.at > t).length;
     await eventually(
       `takeover and traffic after ${fault} on ${owner}`,
       () => {
         newOwner = announcingNode(ip);
-        const after = loop.samples.filter((s) => s.ok && s.at > faultAt).length;
-        return newOwner !== undefined && newOwner !== owner && after >= 5;
+        return newOwner !== undefined && newOwner !== owner && okSince(faultAt) >= 5;
       },
       20_000,
-    ).catch(() => undefined);
-    const resumed = loop.samples.filter((s) => s.ok && s.at > faultAt).length;
-    return { fault, owner, newOwner, gapMs: gapAround(loop.samples, faultAt), resumed };
+    ).catch((e: unknown) => {
+      const seen = `the client resolves ${ip} to ${newOwner ?? "no lab node"}`;
+      const answers = `${okSince(faultAt)} answers since the fault`;
+      throw new Error(`no failover within 20 s after ${fault} on ${owner}: ${seen}, ${answers}`, {
+        cause: e,
+      });
+    });
+    const takeoverAt = Date.now();
+    const liveSpeakers = runningSpeakers();
+    await eventually(`traffic through ${newOwner}`, () => okSince(takeoverAt) >= 3, 10_000).catch(
+      (e: unknown) => {
+        const n = okSince(takeoverAt);
+        throw new Error(`${fault} on ${owner}: ${n} answers in 10 s after ${newOwner} took over`, {
+          cause: e,
+        });
+      },
+    );
+    return {
+      fault,
+      owner,
+      newOwner,
+      liveSpeakers,
+      gapMs: gapAround(loop.samples, faultAt),
+      resumed: okSince(faultAt),
+      resumedAfterTakeover: okSince(takeoverAt),
+    };
   } finally {
     loop.stop();
     repair(fault, owner);
