@@ -4,7 +4,7 @@
  * random frames. Randomness comes in as a `Random`; the same seed gives the same frames.
  */
 import { mulberry32, type Random } from "../../../lib/core/random.js";
-import { icmpv6Sum } from "./reply-oracle.js";
+import { icmpv6Sum } from "./oracle-bytes.js";
 
 export { mulberry32, type Random };
 

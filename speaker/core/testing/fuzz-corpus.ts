@@ -1,7 +1,9 @@
 /**
  * The node, addresses and seed frames the responder fuzz tests start from: two interfaces with
  * their own MACs, IPs owned on one or both, and valid and invalid frames of every kind the
- * responder sees. The owned table is written out as bytes for the oracle.
+ * responder sees. The seed frames are made with the production encoders: they are inputs only.
+ * What the responder owes each frame comes from the oracle (./reply-oracle.ts), which reads the
+ * owned table with its own parser.
  */
 import {
   encodeArp,
@@ -19,6 +21,7 @@ import {
 } from "../ndp.js";
 import type { Dictionary } from "./frame-mutator.js";
 import { appendOption, reseal } from "./frame-mutator.js";
+import { ipBytes } from "./oracle-bytes.js";
 import type { OwnedAddress } from "./reply-oracle.js";
 
 export const MAC_ETH0 = "02:00:00:00:00:0b";
@@ -29,24 +32,20 @@ export const CLIENT = "02:00:00:00:00:64";
 const v6 = (...groups: number[]): number[] => groups.flatMap((g) => [g >> 8, g & 0xff]);
 
 export const OWNED: readonly OwnedAddress[] = [
-  { text: "198.18.0.200", bytes: [198, 18, 0, 200], ifaces: ["eth0"] },
-  { text: "198.18.0.201", bytes: [198, 18, 0, 201], ifaces: ["eth1"] },
-  { text: "198.18.0.202", bytes: [198, 18, 0, 202], ifaces: ["eth0", "eth1"] },
-  { text: "2001:db8:18::200", bytes: v6(0x2001, 0xdb8, 0x18, 0, 0, 0, 0, 0x200), ifaces: ["eth0"] },
-  { text: "2001:db8:18::201", bytes: v6(0x2001, 0xdb8, 0x18, 0, 0, 0, 0, 0x201), ifaces: ["eth1"] },
-  {
-    text: "2001:db8:0:1::1:200",
-    bytes: v6(0x2001, 0xdb8, 0, 1, 0, 0, 1, 0x200),
-    ifaces: ["eth0", "eth1"],
-  },
+  { ip: "198.18.0.200", ifaces: ["eth0"] },
+  { ip: "198.18.0.201", ifaces: ["eth1"] },
+  { ip: "198.18.0.202", ifaces: ["eth0", "eth1"] },
+  { ip: "2001:db8:18::200", ifaces: ["eth0"] },
+  { ip: "2001:db8:18::201", ifaces: ["eth1"] },
+  { ip: "2001:db8:0:1::1:200", ifaces: ["eth0", "eth1"] },
   // A misconfigured multicast IP: RFC 4861 7.1.1 discards solicitations for it all the same.
-  { text: "ff0e::1:200", bytes: v6(0xff0e, 0, 0, 0, 0, 0, 1, 0x200), ifaces: ["eth0", "eth1"] },
+  { ip: "ff0e::1:200", ifaces: ["eth0", "eth1"] },
 ];
 
 /** Owned addresses, their neighbours, and the special ones: zero, loopback, multicast, mapped. */
 export function dictionary(): Dictionary {
   const owned = (size: number) =>
-    OWNED.filter((o) => o.bytes.length === size).map((o) => Uint8Array.from(o.bytes));
+    OWNED.map((o) => Uint8Array.from(ipBytes(o.ip))).filter((b) => b.length === size);
   const macs = [MAC_ETH0, MAC_ETH1, PEER_MAC, CLIENT, "ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00"];
   const groups = [
     "01:00:5e:00:00:01",
@@ -139,14 +138,15 @@ function arpCorpus(): Uint8Array[] {
 }
 
 function ndpCorpus(): Uint8Array[] {
-  const nudTo = (target: string, dstMac: string) =>
+  // Unicast (NUD, RFC 4861 7.3.1): to our MAC and to the target address itself.
+  const nudTo = (target: string, dstMac: string, link = false) =>
     encodeNeighborSolicitation({
       srcMac: CLIENT,
       srcIp: CLIENT_IP6,
       dstMac,
       dstIp: target,
       target,
-      sourceLinkAddress: false,
+      sourceLinkAddress: link,
     });
   const mac = Array.from(macToBytes(CLIENT));
   return [
@@ -159,6 +159,8 @@ function ndpCorpus(): Uint8Array[] {
     solicit("2001:db8:18::200", { srcIp: "fe80::64", link: false }),
     nudTo("2001:db8:18::200", MAC_ETH0),
     nudTo("2001:db8:18::201", MAC_ETH1),
+    nudTo("2001:db8:0:1::1:200", MAC_ETH1, true),
+    nudTo("2001:db8:18::200", PEER_MAC),
     encodeDadSolicitation(CLIENT, "2001:db8:18::200"),
     encodeDadSolicitation(CLIENT, "2001:db8:0:1::1:200"),
     withOption(encodeDadSolicitation(CLIENT, "2001:db8:18::201"), [14, 1, 1, 2, 3, 4, 5, 6]),
