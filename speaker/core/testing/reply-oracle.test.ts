@@ -36,22 +36,18 @@ const NA_SOLICITED = `020000000064 02000000000b 86dd | 60000000 0020 3a ff ${VIP
 const NA_TO_ALL = `333300000001 02000000000b 86dd | 60000000 0020 3a ff ${VIP_HEX} ${ALL_NODES_HEX} |
                    88 00 f4f2 | 20000000 | ${VIP_HEX} | 02 01 02000000000b`;
 
-const oracle = new Oracle({
-  iface: "eth0",
-  mac: OUR_MAC,
-  owned: [
-    { ip: VIP4, ifaces: ["eth0"] },
-    { ip: VIP6, ifaces: ["eth0"] },
-  ],
-});
-const elsewhere = new Oracle({
-  iface: "eth1",
-  mac: OUR_MAC,
-  owned: [
-    { ip: VIP4, ifaces: ["eth0"] },
-    { ip: VIP6, ifaces: ["eth0"] },
-  ],
-});
+/** The oracle of a node owning VIP4 and VIP6 on eth0, seen from `iface`. */
+const oracleOn = (iface: string): Oracle =>
+  new Oracle({
+    iface,
+    mac: OUR_MAC,
+    owned: [
+      { ip: VIP4, ifaces: ["eth0"] },
+      { ip: VIP6, ifaces: ["eth0"] },
+    ],
+  });
+const oracle = oracleOn("eth0");
+const elsewhere = oracleOn("eth1");
 
 test("the oracle answers the golden requests with the golden replies", () => {
   const cases: [string, string, string, "arp" | "ndp", string][] = [
