@@ -5,13 +5,14 @@
  * (no IP held by two Services that may not share it; no assigned IP moved unless a pool edit
  * dropped it); at quiet points additionally: every IP inside its pool, every Service that can
  * get an IP has one, ClearAssignment events for demanded moves, and every announced IP, IPv4
- * and IPv6, answered from the client (arping, ndisc6) by exactly one MAC, a lab node's.
+ * and IPv6, answered from the client (arping; ndisc6 and tcpdump) by exactly one MAC, a lab
+ * node's.
  * Judge: test/support/chaos-model.ts.
  *
  *   IRONLB_CHAOS_SEED=N IRONLB_CHAOS_OPS=2000 make chaos     (make test runs 150 operations)
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
@@ -30,7 +31,7 @@ import {
 } from "../support/e2e.js";
 import { repoRoot, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
 import { mulberry32 } from "../../lib/core/random.js";
-import { parseArping, parseNdisc6 } from "../support/netns.js";
+import { parseArping, parseNeighborAdvertisements, stopChild } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
 import {
   checkAnswers,
@@ -172,20 +173,58 @@ async function poolSnapshots(): Promise<Map<string, PoolSnapshot>> {
 
 const lab = (...args: string[]) => run("bash", [join(repoRoot, "test/lab/lab.sh"), ...args]);
 
+/** MACs (lowercase) answering ARP for an IPv4 address from the client (2 requests, 2 s). */
+async function arpAnswerers(ip: string): Promise<Set<string>> {
+  const args = ["netns", "exec", CLIENT_NS, "arping", "-c", "2", "-w", "2", "-I", "eth0", ip];
+  const out = await run("ip", args).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }));
+  return new Set(parseArping(out.stdout).map((r) => r.mac.toLowerCase()));
+}
+
 /**
- * MACs answering for `ip` from the client, lowercase: ARP for IPv4 (arping, 2 requests, 2 s),
- * Neighbor Solicitation for IPv6 (ndisc6, 2 solicitations, 1 s each, every answer shown).
+ * MACs (lowercase) answering Neighbor Solicitations for IPv6 addresses from the client: ndisc6
+ * solicits (2 tries, 1 s apart) and tcpdump reads the advertisements sent back to the client.
+ * ndisc6's own report is not used: it ignores an advertisement whose IPv6 source is not the
+ * target, and IronLB's come from the node's link-local address (RFC 4861 7.2.4 allows it).
  */
-async function answerers(ip: string): Promise<Set<string>> {
-  const v6 = ip.includes(":");
-  const probe = v6
-    ? ["ndisc6", "-m", "-n", "-r", "2", "-w", "1000", ip, "eth0"]
-    : ["arping", "-c", "2", "-w", "2", "-I", "eth0", ip];
-  const out = await run("ip", ["netns", "exec", CLIENT_NS, ...probe]).catch(
-    (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }), // exit 1 or 2: no answer
-  );
-  const macs = v6 ? parseNdisc6(out.stdout) : parseArping(out.stdout).map((r) => r.mac);
-  return new Set(macs.map((m) => m.toLowerCase()));
+async function ndpAnswerers(ips: readonly string[]): Promise<Map<string, Set<string>>> {
+  if (ips.length === 0) return new Map();
+  const inClient = (...args: string[]) => ["netns", "exec", CLIENT_NS, ...args];
+  const mac = (await run("ip", inClient("cat", "/sys/class/net/eth0/address"))).stdout.trim();
+  const filter = `icmp6 and ip6[40] == 136 and ether dst ${mac}`;
+  const capture = spawn("ip", inClient("tcpdump", "-l", "-n", "-e", "-i", "eth0", filter), {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  capture.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error("tcpdump in the client did not start")),
+        5000,
+      );
+      capture.stderr.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes("listening on")) resolve(void clearTimeout(timer));
+      });
+    });
+    const solicit = (ip: string) =>
+      run("ip", inClient("ndisc6", "-n", "-r", "2", "-w", "1000", ip, "eth0")).catch(() => null);
+    await Promise.all(ips.map(solicit));
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await stopChild(capture);
+  }
+  const seen = parseNeighborAdvertisements(text);
+  return new Map(ips.map((ip) => [ip, seen.get(ip) ?? new Set<string>()]));
+}
+
+/** IP -> the MACs answering for it from the client: ARP for IPv4, NDP for IPv6. */
+async function answerers(ips: readonly string[]): Promise<Map<string, Set<string>>> {
+  const v4 = ips.filter((ip) => !ip.includes(":"));
+  const [arp, ndp] = await Promise.all([
+    Promise.all(v4.map(async (ip) => [ip, await arpAnswerers(ip)] as const)),
+    ndpAnswerers(ips.filter((ip) => ip.includes(":"))),
+  ]);
+  return new Map([...arp, ...ndp]);
 }
 
 /** Nodes selected by the chaos L2Advertisement, and nodes running a ready `web` pod. */
@@ -382,9 +421,7 @@ test(
         "every announced IP answered by one lab node",
         async () => {
           const asked = unanswered.length > 0 ? unanswered : ips;
-          const answers = new Map(
-            await Promise.all(asked.map(async (ip) => [ip, await answerers(ip)] as const)),
-          );
+          const answers = await answerers(asked);
           for (const ip of asked) probes[ip.includes(":") ? "ndp" : "arp"]++;
           const found = checkAnswers(answers, nodeMacs);
           assert.deepEqual(found.many, [], `seed ${SEED}: more than one MAC answers`);

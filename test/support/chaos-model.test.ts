@@ -11,7 +11,7 @@ import {
   type PoolSnapshot,
   type SvcSnapshot,
 } from "./chaos-model.js";
-import { parseNdisc6 } from "./netns.js";
+import { parseNeighborAdvertisements } from "./netns.js";
 
 const svc = (key: string, over: Partial<SvcSnapshot> = {}): SvcSnapshot => ({
   uid: key,
@@ -152,18 +152,21 @@ test("answers: silent, doubly answered and foreign-answered IPs are each reporte
   assert.deepEqual(checkAnswers(good, nodes), { silent: [], many: [], foreign: [] });
 });
 
-test("ndisc6 -m output: every answering MAC, lowercase; none when it timed out", () => {
-  // Captured from Debian ndisc6 1.0.5: two namespaces holding the same address on one bridge.
-  const two = `Soliciting 2001:db8:ffff::2 (2001:db8:ffff::2) on l2t-a...
-Target link-layer address: CA:64:F3:1A:A4:7E
- from 2001:db8:ffff::2
-Target link-layer address: 9A:F1:18:7D:D2:C9
- from 2001:db8:ffff::2
+test("tcpdump lines: the MACs that advertised each target; solicitations and others ignored", () => {
+  // Captured in the lab's client namespace (tcpdump -l -n -e -i eth0 icmp6), a second answer
+  // for ::160 added by changing the source MAC.
+  const text = `20:59:01.477103 02:5e:a5:26:8d:6e > 33:33:ff:00:01:60, ethertype IPv6 (0x86dd), length 86: fe80::5e:a5ff:fe26:8d6e > ff02::1:ff00:160: ICMP6, neighbor solicitation, who has 2001:db8:18::160, length 32
+20:59:01.477542 ca:1f:76:96:bd:63 > 02:5e:a5:26:8d:6e, ethertype IPv6 (0x86dd), length 86: fe80::c81f:76ff:fe96:bd63 > fe80::5e:a5ff:fe26:8d6e: ICMP6, neighbor advertisement, tgt is 2001:db8:18::160, length 32
+20:59:01.477600 CA:1F:76:96:BD:64 > 02:5e:a5:26:8d:6e, ethertype IPv6 (0x86dd), length 86: 2001:db8:18::160 > fe80::5e:a5ff:fe26:8d6e: ICMP6, neighbor advertisement, tgt is 2001:db8:18::160, length 32
+20:57:40.827776 ca:1f:76:96:bd:63 > 02:5e:a5:26:8d:6e, ethertype IPv6 (0x86dd), length 86: fe80::c81f:76ff:fe96:bd63 > 2001:db8:18::100: ICMP6, neighbor advertisement, tgt is 2001:db8:18::150, length 32
+20:57:40.827845 ca:1f:76:96:bd:63 > 02:5e:a5:26:8d:6e, ethertype IPv6 (0x86dd), length 206: fe80::c81f:76ff:fe96:bd63 > 2001:db8:18::100: ICMP6, redirect, 2001:db8:18::150 to 2001:db8:18::150, length 152
 `;
-  assert.deepEqual(parseNdisc6(two), ["ca:64:f3:1a:a4:7e", "9a:f1:18:7d:d2:c9"]);
-  const none = `Soliciting 2001:db8:ffff::9 (2001:db8:ffff::9) on l2t-va...
-Timed out.
-No response.
-`;
-  assert.deepEqual(parseNdisc6(none), []);
+  assert.deepEqual(
+    parseNeighborAdvertisements(text),
+    new Map([
+      ["2001:db8:18::160", new Set(["ca:1f:76:96:bd:63", "ca:1f:76:96:bd:64"])],
+      ["2001:db8:18::150", new Set(["ca:1f:76:96:bd:63"])],
+    ]),
+  );
+  assert.deepEqual(parseNeighborAdvertisements("listening on eth0\n"), new Map());
 });

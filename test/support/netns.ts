@@ -225,9 +225,21 @@ export function parseArping(stdout: string): ArpingReply[] {
   });
 }
 
-/** The MACs (lowercase) in the output of `ndisc6 -m` (Debian ndisc6): one line per answer. */
-export function parseNdisc6(stdout: string): string[] {
-  return [...stdout.matchAll(/^Target link-layer address: ([0-9a-f:]{17})$/gim)].map((m) =>
-    (m[1] ?? "").toLowerCase(),
-  );
+const NA_LINE =
+  /^\S+ ([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype IPv6 .*: ICMP6, neighbor advertisement, tgt is ([0-9a-f:.]+),/i;
+
+/**
+ * Who advertised what, from `tcpdump -l -n -e` lines: target IP -> the Ethernet sources (MACs,
+ * lowercase) of the Neighbor Advertisements for it.
+ */
+export function parseNeighborAdvertisements(text: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const line of text.split("\n")) {
+    const m = NA_LINE.exec(line);
+    if (!m?.[1] || !m[2]) continue;
+    const macs = out.get(m[2]) ?? new Set<string>();
+    macs.add(m[1].toLowerCase());
+    out.set(m[2], macs);
+  }
+  return out;
 }
