@@ -176,7 +176,7 @@ export class L2Announcer {
   /** Brings sockets, groups, probes and the schedule in line with the claims, then ticks. */
   #sync(): void {
     const reopened = this.#sockets.sync(this.#wantedLinks());
-    this.#syncGroups();
+    this.#syncGroups(reopened);
     this.#sendProbes();
     this.#syncSchedule(this.#timers.now(), reopened);
     this.#tick();
@@ -205,12 +205,12 @@ export class L2Announcer {
     return wanted;
   }
 
-  #syncGroups(): void {
+  #syncGroups(reopened: ReadonlySet<string>): void {
     const wanted: [string, string][] = [];
     for (const [ip, claim, link] of this.#placements(LIVE)) {
       if (claim.v6 && this.#sockets.get(link.name)) wanted.push([ip, link.name]);
     }
-    this.#memberships.sync(wanted);
+    this.#memberships.sync(wanted, reopened);
   }
 
   #sendProbes(): void {

@@ -46,13 +46,15 @@ before(async () => {
   lab.addStub(ns.node, ns.lan, "eth1");
   // Probe soon after a use of a STALE entry (default 5 s), and never fall back to multicast:
   // only a unicast solicitation answered can make the entry REACHABLE again.
-  for (const [key, value] of [
+  const neighSettings: [string, string][] = [
     ["delay_first_probe_time", "1"],
     ["ucast_solicit", "3"],
     ["mcast_resolicit", "0"],
     ["retrans_time_ms", "500"],
-  ])
+  ];
+  for (const [key, value] of neighSettings) {
     lab.sysctl(ns.client, `net.ipv6.neigh.eth0.${key}`, value);
+  }
   node = await AnnouncerProcess.start(lab, ns.node);
 });
 
