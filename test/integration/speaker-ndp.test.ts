@@ -16,9 +16,11 @@ import { AnnouncerProcess } from "./fixtures/announcer-process.js";
 import {
   FAST_UNICAST_PROBE,
   forceUnicastProbe,
+  neighborEntry,
   setNeighborSettings,
 } from "../support/neighbor-probe.js";
 import { NetnsLab, removeStaleNamespaces } from "../support/netns.js";
+import { eventually } from "../support/processes.js";
 
 const skip = process.getuid?.() !== 0 ? "needs root (network namespaces, libpcap)" : false;
 
@@ -62,26 +64,6 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** The client's neighbour entry for `ip` on eth0: its MAC, or undefined while unresolved. */
-function neighborMac(ip: string): string | undefined {
-  const out = lab.ip(ns.client, ["-j", "neigh", "show", "to", ip, "dev", "eth0"]).stdout;
-  return (JSON.parse(out || "[]") as { lladdr?: string }[])[0]?.lladdr;
-}
-
 /** Whether `iface` in the node namespace is in `group`, by `ip maddr` (IPv6 group and MAC). */
 function isJoined(iface: string, group: { ip: string; mac: string }): boolean {
   const shown = lab.ip(ns.node, ["maddr", "show", "dev", iface]).stdout;
@@ -98,11 +80,14 @@ test(
   { skip },
   async (t) => {
     await node.own({ [VIP.probed]: ["eth0"] });
-    await waitFor("announcing", async () =>
-      (await node.counters()).phases[VIP.probed] === "announcing" ? true : undefined,
+    await eventually(
+      "announcing",
+      async () => (await node.counters()).phases[VIP.probed] === "announcing",
     );
     lab.exec(ns.client, "bash", ["-c", `echo ironlb > /dev/udp/${VIP.probed}/9 || true`]);
-    const first = await waitFor("first resolution", () => neighborMac(VIP.probed));
+    const resolved = () => neighborEntry(ns.client, "eth0", VIP.probed)?.lladdr !== undefined;
+    await eventually("first resolution", resolved, 3000);
+    const first = neighborEntry(ns.client, "eth0", VIP.probed)?.lladdr;
     assert.equal(first, nodeMac, "resolved through the multicast solicitation");
     // Let the gratuitous advertisements (every 1.1 s for 5 s) end: none may confirm the entry.
     await sleep(5500);
@@ -147,8 +132,7 @@ test(
     lab.addStub(ns.node, ns.lan, "eth1"); // a new device: new ifindex and MAC, no memberships
     assertJoined("eth1", GROUP.moved, false);
     // The fixture's interface watcher scans every 5 s; it reopens the capture on the new MAC.
-    const joined = () => (isJoined("eth1", GROUP.moved) ? true : undefined);
-    await waitFor("the group on the new eth1", joined, 7000);
+    await eventually("the group on the new eth1", () => isJoined("eth1", GROUP.moved), 7000);
     assertJoined("eth0", GROUP.moved, true);
     await node.own({});
     assertJoined("eth1", GROUP.moved, false);

@@ -54,11 +54,19 @@ export function setNeighborSettings(
   return before;
 }
 
-function neighborState(ns: string, iface: string, ip: string): string {
-  const out = inNs(ns, "ip", ["-j", "neigh", "show", "to", ip, "dev", iface]);
-  const [entry] = JSON.parse(out || "[]") as { state?: string[] }[];
-  return entry?.state?.join(",") ?? "none";
+export interface NeighborEntry {
+  readonly lladdr?: string;
+  readonly state?: readonly string[];
 }
+
+/** `ns`'s neighbour entry for `ip` on `iface`, as `ip -j neigh` shows it; undefined: none. */
+export function neighborEntry(ns: string, iface: string, ip: string): NeighborEntry | undefined {
+  const out = inNs(ns, "ip", ["-j", "neigh", "show", "to", ip, "dev", iface]);
+  return (JSON.parse(out || "[]") as NeighborEntry[])[0];
+}
+
+const neighborState = (ns: string, iface: string, ip: string): string =>
+  neighborEntry(ns, iface, ip)?.state?.join(",") ?? "none";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
