@@ -16,7 +16,7 @@ groups:
         for: 5m
         labels: { severity: warning }
         annotations:
-          summary: {{`IP address pool {{ $labels.pool }} is {{ $value | humanizePercentage }} used`}}
+          summary: "{{`IP address pool {{ $labels.pool }} is {{ $value | humanizePercentage }} used`}}"
           description: >-
             {{`New LoadBalancer Services will get no IP once pool {{ $labels.pool }} is full: add
             addresses to the IPAddressPool or free some.`}}
@@ -25,7 +25,7 @@ groups:
         for: {{ $r.pendingFor }}
         labels: { severity: warning }
         annotations:
-          summary: {{`{{ $value }} LoadBalancer Service(s) waiting for an external IP`}}
+          summary: "{{`{{ $value }} LoadBalancer Service(s) waiting for an external IP`}}"
           description: >-
             The controller found no address for them (see each Service's ironlb.io/IPAllocated
             condition and AllocationFailed events: no matching pool, pool exhausted, sharing
@@ -34,7 +34,7 @@ groups:
         expr: increase(ironlb_speaker_address_conflicts_total[10m]) > 0
         labels: { severity: critical }
         annotations:
-          summary: {{`Another host claims an IP the speaker on {{ $labels.instance }} announces or probes`}}
+          summary: "{{`Another host claims an IP the speaker on {{ $labels.instance }} announces or probes`}}"
           description: >-
             A foreign MAC answered for a Service IP (AddressConflict events name it). Clients may
             reach the wrong host: remove the address from that host or from the pool.
@@ -43,7 +43,7 @@ groups:
         for: {{ $r.downFor }}
         labels: { severity: warning }
         annotations:
-          summary: {{`IronLB speaker {{ $labels.instance }} is down`}}
+          summary: "{{`IronLB speaker {{ $labels.instance }} is down`}}"
           description: >-
             Its node no longer answers ARP/NDP; the other speakers take its IPs over once its
             Lease expires, but the node is out of the election.
@@ -70,7 +70,7 @@ groups:
         for: 5m
         labels: { severity: warning }
         annotations:
-          summary: {{`{{ $value }} IPAddressPool(s) ignored because their spec is invalid`}}
+          summary: "{{`{{ $value }} IPAddressPool(s) ignored because their spec is invalid`}}"
           description: >-
             See the pools' Valid condition (kubectl get ipaddresspools -A -o yaml): bad CIDR or
             range, or overlap with another pool.
