@@ -66,6 +66,7 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     const { kc, namespace, log } = opts;
+    opts.metrics.trackPending(() => this.pending.size);
     const reflect = <T extends { metadata?: object }>(
       name: string,
       ref: Parameters<typeof k8sSource>[1],

@@ -43,6 +43,18 @@ export class ControllerMetrics {
     this.invalidPools.set(set.errors.size);
   }
 
+  /** `count` is read at each scrape: Services this controller handles that have no IP. */
+  trackPending(count: () => number): void {
+    new Gauge({
+      name: "ironlb_controller_services_pending",
+      help: "LoadBalancer Services waiting for an IP (no matching pool, pool exhausted, conflict)",
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
   reconciled(outcome: "ok" | "retry"): void {
     this.reconciles.inc({ outcome });
   }
