@@ -8,6 +8,7 @@ import {
 import type { NamespaceInfo, PoolSpec } from "../core/pool-set.js";
 import type { ServiceInfo } from "../core/service-request.js";
 import type { ServiceShown } from "../core/service-outcome.js";
+import type { ServiceView } from "../core/cluster-writer.js";
 
 export function toServiceInfo(svc: V1Service): ServiceInfo {
   const spec = svc.spec ?? {};
@@ -61,4 +62,16 @@ export const toPoolSpec = (pool: IPAddressPool): PoolSpec => ({
 export const toNamespaceInfo = (ns: V1Namespace): NamespaceInfo => ({
   name: ns.metadata?.name ?? "",
   labels: ns.metadata?.labels ?? {},
+});
+
+export const toServiceView = (svc: V1Service): ServiceView => ({
+  ref: {
+    namespace: svc.metadata?.namespace ?? "",
+    name: svc.metadata?.name ?? "",
+    uid: svc.metadata?.uid,
+  },
+  info: toServiceInfo(svc),
+  shown: shownOf(svc),
+  conditions: svc.status?.conditions ?? [],
+  generation: svc.metadata?.generation,
 });

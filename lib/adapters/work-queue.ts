@@ -8,16 +8,10 @@
  * after it succeeded in between). Adding a key that waits for its backoff runs it at once.
  * Timers come in through the options, so tests drive time by hand.
  */
+import { retry, type WorkOutcome } from "../core/outcome.js";
 import { describe } from "./reflector.js";
 
-export type WorkOutcome =
-  | { readonly kind: "ok" }
-  | { readonly kind: "retry"; readonly reason: string }
-  | { readonly kind: "fatal"; readonly reason: string };
-
-export const OK: WorkOutcome = { kind: "ok" };
-export const retry = (reason: string): WorkOutcome => ({ kind: "retry", reason });
-export const fatal = (reason: string): WorkOutcome => ({ kind: "fatal", reason });
+export { fatal, OK, retry, type WorkOutcome } from "../core/outcome.js";
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
