@@ -19,7 +19,7 @@ import { advertisesPool } from "../../lib/core/l2-advertisement.js";
 import { buildPoolSet, type PoolSet } from "../core/pool-set.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { K8sClusterWriter } from "./k8s-cluster-writer.js";
-import { toNamespaceInfo, toPoolSpec, toServiceView } from "./mapping.js";
+import { slimService, toNamespaceInfo, toPoolSpec, toServiceView } from "./mapping.js";
 import { PoolStatusSync } from "./pool-status-sync.js";
 import { ServiceLoop } from "./service-loop.js";
 
@@ -57,6 +57,7 @@ export class Controller {
       name: string,
       ref: Parameters<typeof k8sSource>[1],
       onEvent: (obj: T) => void,
+      slim?: (obj: T) => T,
     ): Reflector<T & { apiVersion?: string; kind?: string }> =>
       new Reflector({
         name,
@@ -64,6 +65,7 @@ export class Controller {
         log: log.child({ op: "reflector" }),
         maxBackoffMs: LIST_RETRY_MAX_MS,
         handler: { onEvent: (_t, obj) => onEvent(obj), onSynced: () => this.maybeOpenGate() },
+        ...(slim ? { slim } : {}),
       });
     const inNamespace = (kind: string, path: string) => ({
       ...{ apiVersion: METALLB_API_VERSION, kind, path, namespace },
@@ -72,6 +74,7 @@ export class Controller {
       "services",
       { apiVersion: "v1", kind: "Service", path: paths.services },
       (s) => this.loop.changed(objectKey(s)),
+      slimService,
     );
     const poolsChanged = (): void => this.markPools();
     this.pools = reflect<IPAddressPool>(

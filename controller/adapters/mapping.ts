@@ -75,3 +75,20 @@ export const toServiceView = (svc: V1Service): ServiceView => ({
   conditions: svc.status?.conditions ?? [],
   generation: svc.metadata?.generation,
 });
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The Service as the controller caches it: without `managedFields` and kubectl's copy of the
+ * last applied spec, which the controller never reads and which are most of a Service's size.
+ */
+export function slimService(svc: V1Service): V1Service {
+  const metadata = { ...svc.metadata };
+  delete metadata.managedFields;
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    const annotations = { ...metadata.annotations };
+    delete annotations[LAST_APPLIED];
+    metadata.annotations = annotations;
+  }
+  return { ...svc, metadata };
+}
