@@ -1,10 +1,24 @@
 import assert from "node:assert/strict";
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ManualTimers } from "../../test/support/manual-timers.js";
 import { EventRecorder } from "./events.js";
+
+/** Starts `server` on a free port; a KubeConfig pointing at it over plain HTTP. */
+async function kubeConfigFor(server: Server): Promise<KubeConfig> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  return kc;
+}
 
 test("at most 8 event creates are in flight; the rest follow, none lost", async () => {
   const held: ServerResponse[] = [];
@@ -17,15 +31,7 @@ test("at most 8 event creates are in flight; the rest follow, none lost", async 
     most = Math.max(most, inFlight);
     held.push(res);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
+  const kc = await kubeConfigFor(server);
   const recorder = new EventRecorder(kc, "test", "node1");
   const ref = { kind: "Service", apiVersion: "v1", namespace: "ns", name: "svc" };
   const all = Promise.all(
@@ -59,15 +65,7 @@ test("aggregated: one Event per object and reason per window, repeats patch its 
       res.end(JSON.stringify({ metadata: { name, namespace: "ns" } }));
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
+  const kc = await kubeConfigFor(server);
   const timers = new ManualTimers();
   let now = Date.parse("2026-12-01T10:00:00Z");
   const recorder = new EventRecorder(kc, "test", "node1", {

@@ -20,22 +20,25 @@ export interface ShownState {
   readonly condition?: ServiceCondition;
 }
 
+/** A plain IPv4 LoadBalancer Service in "default", port 80. */
+export const lbServiceInfo = (name: string, over: Partial<ServiceInfo> = {}): ServiceInfo => ({
+  namespace: "default",
+  name,
+  annotations: {},
+  labels: {},
+  type: "LoadBalancer",
+  ipFamilies: ["IPv4"],
+  ports: [{ port: 80 }],
+  selector: {},
+  ...over,
+});
+
 export const lbService = (
   name: string,
   shown: ShownState = {},
   over: Partial<ServiceInfo> = {},
 ) => {
-  const info: ServiceInfo = {
-    namespace: "default",
-    name,
-    annotations: {},
-    labels: {},
-    type: "LoadBalancer",
-    ipFamilies: ["IPv4"],
-    ports: [{ port: 80 }],
-    selector: {},
-    ...over,
-  };
+  const info = lbServiceInfo(name, over);
   const view: ServiceView = {
     ref: { namespace: "default", name, uid: `uid-${name}` },
     info,
