@@ -20,7 +20,7 @@ export class ControllerMetrics {
   });
   private readonly reconciles = new Counter({
     name: "ironlb_controller_reconciles_total",
-    help: "Service reconciles by outcome (ok: written or nothing to write; retry: a write failed)",
+    help: "Service reconciles by outcome (ok: written or nothing to write; retry: a write failed; fatal: a write was refused)",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
@@ -55,7 +55,7 @@ export class ControllerMetrics {
     });
   }
 
-  reconciled(outcome: "ok" | "retry"): void {
+  reconciled(outcome: "ok" | "retry" | "fatal"): void {
     this.reconciles.inc({ outcome });
   }
 }
