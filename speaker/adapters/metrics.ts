@@ -5,11 +5,16 @@ import type { IpPlan } from "../core/announcements.js";
 
 export class SpeakerMetrics {
   readonly registry = new Registry();
+  /**
+   * Registered first, so its `collect` reads the announcer's counters before any counter is
+   * written out: a scrape shows what happened up to that scrape, not up to the one before.
+   */
   private readonly announced = new Gauge({
     name: "metallb_speaker_announced",
     help: "Services being announced from this node (1 per announced IP and service)",
     labelNames: ["ip", "node", "protocol", "service"],
     registers: [this.registry],
+    collect: () => this.sync(this.read()),
   });
   private readonly perIp = {
     requestsReceived: this.counter(
@@ -46,18 +51,16 @@ export class SpeakerMetrics {
 
   constructor(
     private readonly node: string,
-    read: () => AnnouncerCounters,
+    /** The announcer's counters, read when Prometheus scrapes. */
+    private readonly read: () => AnnouncerCounters,
   ) {
-    // Counters are read from the announcer when Prometheus scrapes.
-    const sync = (c: AnnouncerCounters): void => this.sync(c);
+    const last = (): AnnouncerCounters | undefined => this.last;
     new Gauge({
       name: "ironlb_speaker_frames_received",
       help: "ARP/NDP frames that passed the kernel filter since start",
       registers: [this.registry],
       collect() {
-        const counters = read();
-        sync(counters);
-        this.set(counters.framesReceived);
+        this.set(last()?.framesReceived ?? 0);
       },
     });
   }
