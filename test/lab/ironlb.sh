@@ -70,10 +70,13 @@ start_controller() {
     --kubeconfig "${lab}/kubeconfig-controller" --metrics-host 127.0.0.1
 }
 
+# The reprobe backoff of an IP another host answers for is capped at 4 s in the lab (production:
+# 60 s), so test/e2e/address-conflict.test.ts sees a freed IP announced within seconds.
 start_speaker() {
   local n=$1
   start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" node "${root}/dist/speaker/main.js" --node-name "${n}" \
-    --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1
+    --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1 \
+    --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}"
 }
 
 all_running() {
