@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_TEST := node --import tsx --test --test-reporter=spec
-unit_tests = $(shell find controller speaker lib test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
+unit_tests = $(shell find controller speaker lib plugin test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
 integration_tests = $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 e2e_tests = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 chaos_tests = test/chaos/chaos.test.ts
