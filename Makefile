@@ -12,9 +12,11 @@ audit_tests = test/audit/rbac-used.test.ts
 CHAOS_OPS ?= 2000
 WHAT ?=
 SIGNAL ?= TERM
+# where `make install-plugin` writes kubectl-ironlb (any directory on PATH)
+BINDIR ?= /usr/local/bin
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	lab-status lab-kill lab-restart demo bench chaos k8s-binaries
+	lab-status lab-kill lab-restart demo bench chaos k8s-binaries install-plugin
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -27,6 +29,15 @@ k8s-binaries: ## build kube-apiserver, kube-controller-manager, kube-proxy, kube
 
 build: deps ## compile TypeScript to dist/
 	npm run -s build
+
+install-plugin: ## kubectl ironlb: build, write kubectl-ironlb into BINDIR (default /usr/local/bin)
+	@[[ -d node_modules ]] || npm ci
+	@npm run -s build
+	@mkdir -p "$(BINDIR)"
+	@printf '#!/bin/sh\n# kubectl ironlb, from %s (make install-plugin)\nexec node "%s/dist/plugin/main.js" "$$@"\n' \
+		"$(CURDIR)" "$(CURDIR)" >"$(BINDIR)/kubectl-ironlb"
+	@chmod 755 "$(BINDIR)/kubectl-ironlb"
+	@echo "installed $(BINDIR)/kubectl-ironlb; try: kubectl ironlb status"
 
 lint: deps ## ESLint and Prettier
 	npm run -s lint
