@@ -51,11 +51,13 @@ async function ironlb(...args: string[]): Promise<Run> {
 /** Runs the plugin until `done` holds for its result (the controller and speakers catch up). */
 async function ironlbUntil(what: string, args: string[], done: (r: Run) => boolean): Promise<Run> {
   let last: Run = { code: -1, stdout: "", stderr: "" };
-  await eventually(
-    `${what} (last output: ${last.stdout}${last.stderr})`,
-    async () => done((last = await ironlb(...args))),
-    30_000,
-  );
+  try {
+    await eventually(what, async () => done((last = await ironlb(...args))), 30_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last output:\n${last.stdout}${last.stderr}`, {
+      cause: e,
+    });
+  }
   return last;
 }
 
