@@ -179,7 +179,7 @@ describe("kubectl ironlb on the lab", { skip }, () => {
     const run = await ironlbUntil(
       "PoolExhausted explained",
       ["explain", "svc/second", "-n", ns],
-      (r) => r.stdout.includes("PoolExhausted"),
+      (r) => r.stdout.includes("is exhausted"),
     );
     assert.equal(run.code, 1);
     assert.match(run.stdout, /^Service .*\/second: has a problem$/m);
