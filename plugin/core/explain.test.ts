@@ -12,6 +12,7 @@ import type {
   EventRecord,
   PoolRecord,
   ServiceRecord,
+  SpeakerLeaseRecord,
 } from "./model.js";
 
 const NOW = Date.parse("2026-12-01T20:00:00Z");
@@ -25,6 +26,13 @@ const pool = (name: string, used: number, free: number, labels = {}): PoolRecord
   problems: [],
 });
 
+/** node's speaker Lease, renewed `agoMs` before NOW, lasting 1.2 s. */
+const lease = (node: string, agoMs: number): SpeakerLeaseRecord => ({
+  node,
+  renewedAt: NOW - agoMs,
+  durationMs: 1200,
+});
+
 const base: ClusterSnapshot = {
   namespace: "metallb-system",
   now: NOW,
@@ -32,11 +40,7 @@ const base: ClusterSnapshot = {
   advertisements: [{ name: "all" }],
   services: [],
   l2Statuses: [],
-  leases: ["node1", "node2", "node3"].map((node) => ({
-    node,
-    renewedAt: NOW - 200,
-    durationMs: 1200,
-  })),
+  leases: ["node1", "node2", "node3"].map((node) => lease(node, 200)),
   nodes: ["node1", "node2", "node3"].map((name) => ({
     name,
     labels: { "kubernetes.io/hostname": name },
@@ -77,6 +81,14 @@ interface Case {
   readonly next?: string;
   readonly nodes?: string[];
 }
+
+const conflict = (agoMs: number): EventRecord => ({
+  type: "Warning",
+  reason: "AddressConflict",
+  message: "IP 198.18.0.201 is also claimed by MAC 02:00:00:00:00:99 on eth0",
+  count: 1,
+  lastSeen: NOW - agoMs,
+});
 
 const announcedBy2 = { l2Statuses: [{ service: "shop/web", node: "node2", interfaces: ["eth0"] }] };
 const allNodesMay = ["node1: may announce it", "node2: may announce it", "node3: may announce it"];
@@ -264,11 +276,7 @@ const cases: Case[] = [
     name: "no node may announce it: notLive, networkUnavailable, excludedByLabel",
     service: svc(),
     snapshot: {
-      leases: [
-        { node: "node1", renewedAt: NOW - 42_000, durationMs: 1200 },
-        { node: "node2", renewedAt: NOW - 100, durationMs: 1200 },
-        { node: "node3", renewedAt: NOW - 100, durationMs: 1200 },
-      ],
+      leases: [lease("node1", 42_000), lease("node2", 100), lease("node3", 100)],
       nodes: [
         { name: "node1", labels: {}, networkUnavailable: false },
         { name: "node2", labels: {}, networkUnavailable: true },
@@ -303,7 +311,7 @@ const cases: Case[] = [
           nodeSelectors: [{ matchLabels: { zone: "b" } }],
         },
       ],
-      leases: [{ node: "node1", renewedAt: NOW - 100, durationMs: 1200 }],
+      leases: [lease("node1", 100)],
       nodes: [{ name: "node1", labels: { zone: "a" }, networkUnavailable: false }],
     },
     endpoints: { "shop/web": ready("node1") },
@@ -334,11 +342,7 @@ const cases: Case[] = [
     name: "externalTrafficPolicy Local: the only ready pod is on a dead node",
     service: svc({ trafficPolicy: "Local" }),
     snapshot: {
-      leases: [
-        { node: "node1", renewedAt: NOW - 100, durationMs: 1200 },
-        { node: "node2", renewedAt: NOW - 100, durationMs: 1200 },
-        { node: "node3", renewedAt: NOW - 5_000, durationMs: 1200 },
-      ],
+      leases: [lease("node1", 100), lease("node2", 100), lease("node3", 5_000)],
     },
     endpoints: { "shop/web": ready("node3") },
     healthy: false,
@@ -391,10 +395,7 @@ const cases: Case[] = [
     service: svc(),
     snapshot: {
       ...announcedBy2,
-      leases: [
-        { node: "node1", renewedAt: NOW - 100, durationMs: 1200 },
-        { node: "node2", renewedAt: NOW - 9_000, durationMs: 1200 },
-      ],
+      leases: [lease("node1", 100), lease("node2", 9_000)],
     },
     endpoints: { "shop/web": ready("node1") },
     healthy: false,
@@ -411,15 +412,7 @@ const cases: Case[] = [
     service: svc(),
     snapshot: announcedBy2,
     endpoints: { "shop/web": ready("node1") },
-    events: [
-      {
-        type: "Warning",
-        reason: "AddressConflict",
-        message: "IP 198.18.0.201 is also claimed by MAC 02:00:00:00:00:99 on eth0",
-        count: 2,
-        lastSeen: NOW - 60_000,
-      },
-    ],
+    events: [conflict(60_000)],
     healthy: false,
     findings: [
       ["Allocated", "IP 198.18.0.201 from pool lab"],
@@ -436,15 +429,7 @@ const cases: Case[] = [
     service: svc(),
     snapshot: announcedBy2,
     endpoints: { "shop/web": ready("node1") },
-    events: [
-      {
-        type: "Warning",
-        reason: "AddressConflict",
-        message: "IP 198.18.0.201 is also claimed by MAC 02:00:00:00:00:99 on eth0",
-        count: 1,
-        lastSeen: NOW - 3_600_000,
-      },
-    ],
+    events: [conflict(3_600_000)],
     healthy: true,
     findings: [
       ["Allocated", "IP 198.18.0.201 from pool lab"],
