@@ -154,6 +154,11 @@ export function announcement(
   });
   const nodes = el.nodes.map((v) => ({ ...v, text: nodeText(v, ctx) }));
   const details = nodes.map((n) => n.text);
+  if (!snapshot.pools.some((p) => p.name === pool)) {
+    const text = `its pool "${pool}" is no IPAddressPool in ${snapshot.namespace}: no speaker announces it (another controller's pool, or give --controller-namespace)`;
+    const next = "kubectl get ipaddresspool -A";
+    return { findings: [finding("problem", "UnknownPool", text, { next })], nodes };
+  }
   if (!snapshot.advertisements.some((a) => advertisesPool(a, pool, poolLabels))) {
     const text = `no L2Advertisement selects pool ${pool}: the IP is assigned but no node answers ARP/NDP for it`;
     const next = `kubectl get l2advertisement -n ${snapshot.namespace} -o yaml`;

@@ -248,6 +248,20 @@ const cases: Case[] = [
     next: "kubectl get l2advertisement -n metallb-system -o yaml",
   },
   {
+    name: "a pool that is not in the controller's namespace: nobody announces it",
+    service: svc({ pool: "elsewhere" }),
+    endpoints: { "shop/web": ready("node1") },
+    healthy: false,
+    findings: [
+      ["Allocated", "IP 198.18.0.201 from pool elsewhere"],
+      [
+        "UnknownPool",
+        'its pool "elsewhere" is no IPAddressPool in metallb-system: no speaker announces it (another controller\'s pool, or give --controller-namespace)',
+      ],
+    ],
+    next: "kubectl get ipaddresspool -A",
+  },
+  {
     name: "noReadyEndpoint",
     service: svc(),
     endpoints: { "shop/web": [{ ready: false, node: "node1" }] },
