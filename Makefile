@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_TEST := node --import tsx --test --test-reporter=spec
-unit_tests = $(shell find controller speaker lib test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
+unit_tests = $(shell find controller speaker lib plugin test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
 integration_tests = $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 e2e_tests = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
 chart_tests = $(shell find test/chart -name '*.test.ts' 2>/dev/null | sort)
@@ -13,9 +13,11 @@ audit_tests = test/audit/rbac-used.test.ts
 CHAOS_OPS ?= 2000
 WHAT ?=
 SIGNAL ?= TERM
+# where `make install-plugin` writes kubectl-ironlb (any directory on PATH)
+BINDIR ?= /usr/local/bin
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	lab-status lab-kill lab-restart demo bench chaos k8s-binaries tools manifests test-chart
+	lab-status lab-kill lab-restart demo bench chaos k8s-binaries tools manifests test-chart install-plugin
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -34,6 +36,15 @@ manifests: tools ## regenerate manifests/ironlb-native.yaml, the rules file and 
 
 build: deps ## compile TypeScript to dist/
 	npm run -s build
+
+install-plugin: ## kubectl ironlb: build, write kubectl-ironlb into BINDIR (default /usr/local/bin)
+	@[[ -d node_modules ]] || npm ci
+	@npm run -s build
+	@mkdir -p "$(BINDIR)"
+	@printf '#!/bin/sh\n# kubectl ironlb, from %s (make install-plugin)\nexec node "%s/dist/plugin/main.js" "$$@"\n' \
+		"$(CURDIR)" "$(CURDIR)" >"$(BINDIR)/kubectl-ironlb"
+	@chmod 755 "$(BINDIR)/kubectl-ironlb"
+	@echo "installed $(BINDIR)/kubectl-ironlb; try: kubectl ironlb status"
 
 lint: deps ## ESLint and Prettier
 	npm run -s lint
