@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_TEST := node --import tsx --test --test-reporter=spec
-unit_tests = $(shell find controller speaker lib test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
+unit_tests = $(shell find controller speaker lib plugin test/lab test/support bench -name '*.test.ts' 2>/dev/null | sort)
 integration_tests = $(shell find test/integration -name '*.test.ts' 2>/dev/null | sort)
 e2e_tests = $(shell find test/e2e -name '*.test.ts' 2>/dev/null | sort)
+chart_tests = $(shell find test/chart -name '*.test.ts' 2>/dev/null | sort)
 chaos_tests = test/chaos/chaos.test.ts
 # after the other lab tiers, in a run of its own (node --test orders files by name): reads what
 # they made IronLB do (the apiserver's audit log)
@@ -12,9 +13,12 @@ audit_tests = test/audit/rbac-used.test.ts
 CHAOS_OPS ?= 2000
 WHAT ?=
 SIGNAL ?= TERM
+# where `make install-plugin` writes kubectl-ironlb (any directory on PATH)
+BINDIR ?= /usr/local/bin
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	need-root deps-unit lab-status lab-kill lab-restart demo bench chaos k8s-binaries
+	need-root deps-unit lab-status lab-kill lab-restart demo bench chaos k8s-binaries tools manifests \
+	test-chart install-plugin
 
 help: ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,8 +32,23 @@ deps-unit: # what the tiers without root need: npm packages (and libpcap-dev to 
 k8s-binaries: ## build kube-apiserver, kube-controller-manager, kube-proxy, kubectl (cached)
 	@bash test/lab/build-k8s.sh
 
+tools: ## build helm and promtool from the Go module proxy (cached in ~/.cache/ironlb)
+	@bash test/lab/build-tools.sh >/dev/null
+
+manifests: tools ## regenerate manifests/ironlb-native.yaml, the rules file and chart CRDs from charts/ironlb
+	@bash manifests/build.sh
+
 build: deps ## compile TypeScript to dist/
 	npm run -s build
+
+install-plugin: ## kubectl ironlb: build, write kubectl-ironlb into BINDIR (default /usr/local/bin)
+	@[[ -d node_modules ]] || npm ci
+	@npm run -s build
+	@mkdir -p "$(BINDIR)"
+	@printf '#!/bin/sh\n# kubectl ironlb, from %s (make install-plugin)\nexec node "%s/dist/plugin/main.js" "$$@"\n' \
+		"$(CURDIR)" "$(CURDIR)" >"$(BINDIR)/kubectl-ironlb"
+	@chmod 755 "$(BINDIR)/kubectl-ironlb"
+	@echo "installed $(BINDIR)/kubectl-ironlb; try: kubectl ironlb status"
 
 lint: deps ## ESLint and Prettier
 	npm run -s lint
@@ -40,20 +59,23 @@ typecheck: deps ## tsc --noEmit over everything, tests included
 test-unit: deps-unit ## unit tests only: the path without root (seconds)
 	$(NODE_TEST) $(unit_tests)
 
-test-integration: deps ## integration tests: real apiserver, real kernel in network namespaces (root)
+test-chart: deps tools ## the Helm chart and the alerts without a cluster: lint, schema, drift, promtool
+	$(NODE_TEST) $(chart_tests)
+
+test-integration: deps tools ## integration tests: real apiserver, real kernel in network namespaces (root)
 	@bash test/lab/with-lab.sh $(NODE_TEST) --test-concurrency=1 $(integration_tests)
 
-test-e2e: deps ## end-to-end: the user flow and failover on the full lab (root)
+test-e2e: deps tools ## end-to-end: the user flow and failover on the full lab (root)
 	@bash test/lab/with-lab.sh bash -c '$(NODE_TEST) --test-concurrency=1 $(e2e_tests) && $(NODE_TEST) $(audit_tests)'
 
-test-lab: deps # integration + e2e on one lab start
+test-lab: deps tools # integration + e2e on one lab start
 	@bash test/lab/with-lab.sh bash -c '$(NODE_TEST) --test-concurrency=1 $(integration_tests) $(e2e_tests) $(chaos_tests) && $(NODE_TEST) $(audit_tests)'
 
 # first: without root `make test` fails at once with the reason (see test/lab/with-lab.sh)
 need-root:
 	@bash test/lab/with-lab.sh --check
 
-test: need-root deps typecheck lint test-unit test-lab ## every tier: typecheck, lint, unit, integration, e2e (root; fails without)
+test: need-root deps tools typecheck lint test-unit test-chart test-lab ## every tier: typecheck, lint, unit, integration, e2e (root; fails without)
 
 chaos: deps ## long chaos run on the lab: make chaos CHAOS_OPS=2000 [IRONLB_CHAOS_SEED=N] (make test runs 150)
 	@IRONLB_CHAOS_OPS=$(CHAOS_OPS) bash test/lab/with-lab.sh $(NODE_TEST) $(chaos_tests)

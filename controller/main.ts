@@ -1,6 +1,6 @@
 /** IronLB controller: assigns external IPs to LoadBalancer Services. Composition root. */
 import { MonitoringServer } from "../lib/adapters/http-server.js";
-import { loadKubeConfig } from "../lib/adapters/kubeconfig.js";
+import { ironlbVersion, loadKubeConfig } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
 import { COMMON_FLAGS, parseFlags, usage } from "../lib/core/flags.js";
 import { Controller } from "./adapters/controller.js";
@@ -21,6 +21,9 @@ const FLAGS = {
   ...COMMON_FLAGS,
 } as const;
 
+/** Services written in parallel: enough to hide the apiserver's latency, not to swamp it. */
+const CONCURRENCY = 16;
+
 async function main(): Promise<void> {
   if (process.argv.includes("--help")) {
     process.stdout.write(`${usage("ironlb-controller", FLAGS)}\n`);
@@ -38,7 +41,11 @@ async function main(): Promise<void> {
   const log = createLogger("controller", flags["log-level"]);
   for (const w of parsed.value.warnings) log.warn(w);
 
-  const kc = loadKubeConfig(flags.kubeconfig);
+  // Service writes (CONCURRENCY), Event creates (8) and pool status share one keep-alive agent.
+  const kc = loadKubeConfig(flags.kubeconfig, {
+    userAgent: `ironlb-controller/${ironlbVersion()}`,
+    maxSockets: CONCURRENCY + 12,
+  });
 
   const metrics = new ControllerMetrics();
   const controller = new Controller({
@@ -46,8 +53,9 @@ async function main(): Promise<void> {
     namespace: flags.namespace,
     lbClass: flags["lb-class"],
     log,
-    writer: new K8sClusterWriter(kc, "metallb-controller"),
+    writer: new K8sClusterWriter(kc, "metallb-controller", log.child({ op: "write" })),
     metrics,
+    concurrency: CONCURRENCY,
   });
   const monitoring = new MonitoringServer(metrics.registry, {
     healthy: () => true,

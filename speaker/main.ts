@@ -4,8 +4,10 @@ import { MonitoringServer } from "../lib/adapters/http-server.js";
 import { loadKubeConfig } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
 import { describe } from "../lib/adapters/reflector.js";
-import { COMMON_FLAGS, parseFlags, usage } from "../lib/core/flags.js";
+import { COMMON_FLAGS, parseFlags, usage, type Parsed } from "../lib/core/flags.js";
+import { err, ok, type Result } from "../lib/core/result.js";
 import { DEFAULT_EXCLUDE } from "./core/interface-choice.js";
+import { L2_TIMING_FLAGS, parseL2Timing, type L2Timing } from "./core/l2-timing-flags.js";
 import { InterfaceWatcher } from "./adapters/interfaces.js";
 import { L2Announcer } from "./adapters/l2-announcer.js";
 import { LeaseKeeper } from "./adapters/lease-keeper.js";
@@ -41,22 +43,36 @@ const FLAGS = {
     default: DEFAULT_EXCLUDE.join(","),
     help: "comma-separated globs of interfaces never announced on",
   },
+  ...L2_TIMING_FLAGS,
   ...COMMON_FLAGS,
 } as const;
+
+/** Flags and env, checked once: the node name is required, the L2 timings strictly valid. */
+function configure(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Result<Parsed<typeof FLAGS> & { node: string; timing: L2Timing }, string> {
+  const parsed = parseFlags(FLAGS, argv, env);
+  if (!parsed.ok) return parsed;
+  const node = parsed.value.values["node-name"];
+  if (node === "") return err("--node-name (or METALLB_NODE_NAME) is required");
+  const timing = parseL2Timing(parsed.value.values);
+  if (!timing.ok) return timing;
+  return ok({ ...parsed.value, node, timing: timing.value });
+}
 
 async function main(): Promise<void> {
   if (process.argv.includes("--help")) {
     process.stdout.write(`${usage("ironlb-speaker", FLAGS)}\n`);
     return;
   }
-  const parsed = parseFlags(FLAGS, process.argv.slice(2), process.env);
-  const node = parsed.ok ? parsed.value.values["node-name"] : "";
-  if (!parsed.ok || node === "") {
-    const why = parsed.ok ? "--node-name (or METALLB_NODE_NAME) is required" : parsed.error;
-    process.stderr.write(`ironlb-speaker: ${why}\n${usage("ironlb-speaker", FLAGS)}\n`);
+  const parsed = configure(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    process.stderr.write(`ironlb-speaker: ${parsed.error}\n${usage("ironlb-speaker", FLAGS)}\n`);
     process.exitCode = 2;
     return;
   }
+  const { node, timing } = parsed.value;
   const flags = parsed.value.values;
   const log = createLogger("speaker", flags["log-level"]).child({ node });
   for (const w of parsed.value.warnings) log.warn(w);
@@ -75,7 +91,10 @@ async function main(): Promise<void> {
 
   const kc = loadKubeConfig(flags.kubeconfig);
 
+  const { garpRefreshMs, probeBackoffMaxMs } = timing;
   const announcer = new L2Announcer({
+    announce: { refreshMs: garpRefreshMs },
+    claims: { backoffMaxMs: probeBackoffMaxMs },
     onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),
     onConflict: (c) => speaker.reportConflict(c),
   });
@@ -117,7 +136,13 @@ async function main(): Promise<void> {
   interfaces.start();
   lease.start();
   speaker.start();
-  log.info("speaker started", { namespace: flags.namespace, renewMs, durationMs });
+  log.info("speaker started", {
+    namespace: flags.namespace,
+    renewMs,
+    durationMs,
+    garpRefreshMs,
+    probeBackoffMaxMs,
+  });
 
   const shutdown = (signal: string): void => {
     log.info("stopping: handing over at once", { reason: signal });

@@ -1,16 +1,20 @@
 /**
- * Everything the controller writes to Kubernetes: Service status (ingress + IPAllocated
- * condition) through the status subresource, the pool annotation, Events, and IPAddressPool
- * status. Each write is a merge patch of only the fields IronLB owns.
+ * Everything the controller writes to Kubernetes. A Service costs one call: a merge patch of the
+ * status subresource carrying the ingress, the IPAllocated condition and the pool annotation
+ * (the Service status strategy keeps metadata changes; if an apiserver ever drops the
+ * annotation, it is patched on the object in a second call). Events go through an aggregating
+ * recorder; IPAddressPool status is a merge patch of the fields IronLB owns. Every call has a
+ * deadline, and failures come back classified (gone, retry, fatal).
  */
 import {
+  ApiException,
   CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
   type V1Condition,
-  type V1LoadBalancerIngress,
+  type V1Service,
 } from "@kubernetes/client-node";
 import {
   ALLOCATED_FROM_POOL,
@@ -18,12 +22,37 @@ import {
   METALLB_GROUP,
   type IPAddressPoolStatus,
 } from "../../lib/api/metallb.js";
-import { EventRecorder, type EventType, type ObjectRef } from "../../lib/adapters/events.js";
-import type { ServiceCondition } from "../core/service-outcome.js";
+import { withDeadline } from "../../lib/adapters/deadline.js";
+import { EventRecorder } from "../../lib/adapters/events.js";
+import type { Logger } from "../../lib/adapters/logger.js";
+import { describe } from "../../lib/adapters/reflector.js";
+import { err, ok, type Result } from "../../lib/core/result.js";
+import type {
+  ClusterWriter,
+  ServiceRef,
+  ServiceWrite,
+  StatusWrite,
+  WriteFailure,
+} from "../core/cluster-writer.js";
+import type { EventSpec } from "../core/service-outcome.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+/** One Service or pool write; the work queue retries it with backoff when it expires. */
+const WRITE_DEADLINE_MS = 10_000;
+/** client-go's recorder aggregates similar Events for 10 minutes. */
+const EVENT_WINDOW_MS = 10 * 60_000;
 
-export class K8sClusterWriter {
+/** How a failed call should be handled: 404 gone; invalid or forbidden fatal; the rest retry. */
+export function classify(e: unknown): WriteFailure {
+  const message = describe(e);
+  if (!(e instanceof ApiException)) return { kind: "retry", message };
+  const code = (e as ApiException<unknown>).code;
+  if (code === 404) return { kind: "gone", message };
+  if ([400, 403, 422].includes(code)) return { kind: "fatal", message };
+  return { kind: "retry", message };
+}
+
+export class K8sClusterWriter implements ClusterWriter {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
   private readonly events: EventRecorder;
@@ -31,71 +60,94 @@ export class K8sClusterWriter {
   constructor(
     kc: KubeConfig,
     component: string,
+    private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.events = new EventRecorder(kc, component, component, now);
+    this.events = new EventRecorder(kc, component, component, {
+      aggregateWindowMs: EVENT_WINDOW_MS,
+      now,
+      onError: (msg, e) => log.warn(msg, { err: e }),
+    });
   }
 
-  event(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
-    return this.events.record(ref, type, reason, message);
+  recordEvent(ref: ServiceRef, event: EventSpec): void {
+    const involved = { kind: "Service", apiVersion: "v1", ...ref };
+    const service = `${ref.namespace}/${ref.name}`;
+    this.log.info(event.message, { service, reason: event.reason });
+    // Events are best effort: a refused Event (namespace terminating, quota) must not block or
+    // repeat the state change it describes.
+    this.events.record(involved, event.type, event.reason, event.message).catch((e: unknown) => {
+      this.log.warn("event not recorded", { service, reason: event.reason, err: describe(e) });
+    });
   }
 
-  /**
-   * Ingress plus our condition (removed when `undefined`); other controllers' conditions are
-   * kept as they are.
-   */
-  async writeServiceStatus(
-    svc: {
-      namespace: string;
-      name: string;
-      conditions: readonly V1Condition[];
-      generation?: number;
-    },
-    ingress: readonly string[],
-    condition: ServiceCondition | undefined,
-  ): Promise<void> {
-    const others = svc.conditions.filter((c) => c.type !== IP_ALLOCATED_CONDITION);
-    const conditions = condition ? [...others, this.condition(svc, condition)] : others;
-    const lbIngress: V1LoadBalancerIngress[] = ingress.map((ip) => ({ ip, ipMode: "VIP" }));
-    await this.core.patchNamespacedServiceStatus(
-      {
-        namespace: svc.namespace,
-        name: svc.name,
-        body: { status: { loadBalancer: { ingress: lbIngress }, conditions } },
-      },
-      mergePatch,
+  async writeService(write: ServiceWrite): Promise<Result<void, WriteFailure>> {
+    try {
+      const annotations =
+        write.pool === undefined ? undefined : { [ALLOCATED_FROM_POOL]: write.pool };
+      if (write.status) {
+        const written = await this.patchStatus(write.ref, write.status, annotations);
+        const shown = written.metadata?.annotations?.[ALLOCATED_FROM_POOL] ?? null;
+        if (write.pool === undefined || shown === write.pool) return ok(undefined);
+      }
+      await this.call(
+        this.core.patchNamespacedService(
+          {
+            namespace: write.ref.namespace,
+            name: write.ref.name,
+            body: { metadata: { annotations } },
+          },
+          mergePatch,
+        ),
+        write.ref,
+      );
+      return ok(undefined);
+    } catch (e) {
+      return err(classify(e));
+    }
+  }
+
+  private patchStatus(
+    ref: ServiceRef,
+    status: StatusWrite,
+    annotations: Record<string, string | null> | undefined,
+  ): Promise<V1Service> {
+    const others = (status.current as V1Condition[]).filter(
+      (c) => c.type !== IP_ALLOCATED_CONDITION,
+    );
+    const conditions = status.condition ? [...others, this.condition(status)] : others;
+    const ingress = status.ingress.map((ip) => ({ ip, ipMode: "VIP" }));
+    const body = {
+      ...(annotations ? { metadata: { annotations } } : {}),
+      status: { loadBalancer: { ingress }, conditions },
+    };
+    return this.call(
+      this.core.patchNamespacedServiceStatus(
+        { namespace: ref.namespace, name: ref.name, body },
+        mergePatch,
+      ),
+      ref,
     );
   }
 
-  private condition(
-    svc: { conditions: readonly V1Condition[]; generation?: number },
-    condition: ServiceCondition,
-  ): V1Condition {
-    const mine = svc.conditions.find((c) => c.type === IP_ALLOCATED_CONDITION);
+  private condition(status: StatusWrite): V1Condition {
+    const condition = status.condition;
+    if (!condition) throw new Error("condition: undefined");
+    const mine = status.current.find((c) => c.type === IP_ALLOCATED_CONDITION);
     const unchanged = mine?.status === condition.status && mine.reason === condition.reason;
+    const since = unchanged ? mine.lastTransitionTime : undefined;
     return {
       type: IP_ALLOCATED_CONDITION,
       ...condition,
-      observedGeneration: svc.generation ?? 0,
-      lastTransitionTime: unchanged && mine ? mine.lastTransitionTime : this.now(),
+      observedGeneration: status.generation ?? 0,
+      lastTransitionTime: since === undefined ? this.now() : new Date(since),
     };
   }
 
-  /** Sets (or with `undefined` removes) `metallb.io/ip-allocated-from-pool`. */
-  async annotatePool(
-    svc: { namespace: string; name: string },
-    pool: string | undefined,
-  ): Promise<void> {
-    await this.core.patchNamespacedService(
-      {
-        namespace: svc.namespace,
-        name: svc.name,
-        body: { metadata: { annotations: { [ALLOCATED_FROM_POOL]: pool ?? null } } },
-      },
-      mergePatch,
-    );
+  private call<T>(call: Promise<T>, ref: ServiceRef): Promise<T> {
+    return withDeadline(call, WRITE_DEADLINE_MS, `write Service ${ref.namespace}/${ref.name}`);
   }
 
   async writePoolStatus(
@@ -103,7 +155,7 @@ export class K8sClusterWriter {
     name: string,
     status: IPAddressPoolStatus,
   ): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
+    const patch = this.custom.patchNamespacedCustomObjectStatus(
       {
         group: METALLB_GROUP,
         version: "v1beta1",
@@ -114,5 +166,6 @@ export class K8sClusterWriter {
       },
       mergePatch,
     );
+    await withDeadline(patch, WRITE_DEADLINE_MS, `write IPAddressPool ${namespace}/${name} status`);
   }
 }

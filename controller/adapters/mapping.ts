@@ -8,6 +8,7 @@ import {
 import type { NamespaceInfo, PoolSpec } from "../core/pool-set.js";
 import type { ServiceInfo } from "../core/service-request.js";
 import type { ServiceShown } from "../core/service-outcome.js";
+import type { ServiceView } from "../core/cluster-writer.js";
 
 export function toServiceInfo(svc: V1Service): ServiceInfo {
   const spec = svc.spec ?? {};
@@ -62,3 +63,32 @@ export const toNamespaceInfo = (ns: V1Namespace): NamespaceInfo => ({
   name: ns.metadata?.name ?? "",
   labels: ns.metadata?.labels ?? {},
 });
+
+export const toServiceView = (svc: V1Service): ServiceView => ({
+  ref: {
+    namespace: svc.metadata?.namespace ?? "",
+    name: svc.metadata?.name ?? "",
+    uid: svc.metadata?.uid,
+  },
+  info: toServiceInfo(svc),
+  shown: shownOf(svc),
+  conditions: svc.status?.conditions ?? [],
+  generation: svc.metadata?.generation,
+});
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The Service as the controller caches it: without `managedFields` and kubectl's copy of the
+ * last applied spec, which the controller never reads and which are most of a Service's size.
+ */
+export function slimService(svc: V1Service): V1Service {
+  const metadata = { ...svc.metadata };
+  delete metadata.managedFields;
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    const annotations = { ...metadata.annotations };
+    delete annotations[LAST_APPLIED];
+    metadata.annotations = annotations;
+  }
+  return { ...svc, metadata };
+}

@@ -20,7 +20,7 @@ export class ControllerMetrics {
   });
   private readonly reconciles = new Counter({
     name: "ironlb_controller_reconciles_total",
-    help: "Service reconciles by outcome (ok: written or nothing to write; retry: a write failed)",
+    help: "Service reconciles by outcome (ok: written or nothing to write; retry: a write failed; fatal: a write was refused)",
     labelNames: ["outcome"],
     registers: [this.registry],
   });
@@ -43,7 +43,19 @@ export class ControllerMetrics {
     this.invalidPools.set(set.errors.size);
   }
 
-  reconciled(outcome: "ok" | "retry"): void {
+  /** `count` is read at each scrape: Services this controller handles that have no IP. */
+  trackPending(count: () => number): void {
+    new Gauge({
+      name: "ironlb_controller_services_pending",
+      help: "LoadBalancer Services waiting for an IP (no matching pool, pool exhausted, conflict)",
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
+  reconciled(outcome: "ok" | "retry" | "fatal"): void {
     this.reconciles.inc({ outcome });
   }
 }

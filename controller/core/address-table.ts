@@ -23,8 +23,19 @@ interface RangeState {
   readonly runs: UsedRuns;
 }
 
+/** Freed entries kept before the map is rebuilt without them (also bounded by those in use). */
+const MIN_COMPACT = 1_024;
+
 export class AddressTable {
-  readonly #entries = new Map<string, IpEntry>();
+  /**
+   * Holders by address text. A freed address keeps its entry (with no holders) instead of being
+   * deleted: V8's Map leaves a tombstone per delete that later lookups walk until the table is
+   * rehashed, which made alloc+release 10 to 30 times slower with 65,000 addresses in use than
+   * with a few (docs/benchmarks.md). Freed entries are dropped by rebuilding the map once they
+   * outnumber the used ones, so memory stays bounded by use.
+   */
+  #entries = new Map<string, IpEntry>();
+  #freed = 0;
   readonly #bySharingKey = new Map<string, Set<IpEntry>>();
   readonly #ranges = new Map<string, readonly RangeState[]>();
   readonly #assigned = new Map<string, Record<IpFamily, number>>();
@@ -41,7 +52,7 @@ export class AddressTable {
   }
 
   entry(ip: Ip): IpEntry | undefined {
-    return this.#entries.get(formatIp(ip));
+    return this.#used(formatIp(ip));
   }
 
   /** Distinct addresses of `family` in use in `pool`. */
@@ -75,8 +86,9 @@ export class AddressTable {
   /** Adds `service` as a holder of `ip` in `pool`. The caller checked that it may. */
   add(service: string, ip: Ip, pool: Pool, sharer: Sharer): void {
     const text = formatIp(ip);
-    let entry = this.#entries.get(text);
+    let entry = this.#used(text);
     if (!entry) {
+      if (this.#entries.has(text)) this.#freed--;
       const { sharingKey } = sharer;
       entry = { ip, text, pool: pool.name, sharingKey, holders: new Map() };
       this.#runsFor(pool.name, ip).add(ip.value);
@@ -89,16 +101,32 @@ export class AddressTable {
 
   /** Removes `service` from the holders of `ip`; frees the address when nobody is left. */
   remove(service: string, ip: Ip): void {
-    const entry = this.#entries.get(formatIp(ip));
+    const entry = this.#used(formatIp(ip));
     if (!entry?.holders.delete(service))
       throw new Error(`${service} does not hold ${formatIp(ip)}`);
     if (entry.holders.size > 0) return;
-    this.#entries.delete(entry.text);
+    this.#release();
     this.#runsFor(entry.pool, ip).remove(ip.value);
     this.#count(entry.pool, ip.family, -1);
     const key = entry.sharingKey;
     const set = key === undefined ? undefined : this.#bySharingKey.get(key);
     if (set?.delete(entry) && set.size === 0) this.#bySharingKey.delete(key ?? "");
+  }
+
+  #used(text: string): IpEntry | undefined {
+    const entry = this.#entries.get(text);
+    return entry && entry.holders.size > 0 ? entry : undefined;
+  }
+
+  /** Keeps the freed entry in place; rebuilds the map when freed entries dominate. */
+  #release(): void {
+    this.#freed++;
+    const used = this.#entries.size - this.#freed;
+    if (this.#freed < MIN_COMPACT || this.#freed <= used) return;
+    const kept = new Map<string, IpEntry>();
+    for (const [text, e] of this.#entries) if (e.holders.size > 0) kept.set(text, e);
+    this.#entries = kept;
+    this.#freed = 0;
   }
 
   #keyed(sharingKey: string): Set<IpEntry> {

@@ -87,3 +87,19 @@ test("a /16 at 99% use with scattered holes: every hole is found, then PoolExhau
   });
   assert.ok(ms < 2_000, `${ms} ms`);
 });
+
+test("freed addresses are free again, also after thousands of releases (map rebuilt)", () => {
+  const a = new Allocator();
+  a.setPools(buildPoolSet([{ name: "p", addresses: ["198.18.0.0/20"] }], []));
+  for (let i = 0; i < 3_000; i++) assert.ok(a.allocate(`ns/s${i}`, request(["IPv4"])).ok);
+  for (let i = 0; i < 3_000; i += 2) a.release(`ns/s${i}`);
+  assert.equal(a.counts("p")?.assignedIPv4, 1_500n);
+  // 198.18.0.0 was the first address given (to s0), freed: the lowest free one again.
+  assert.deepEqual(a.allocate("ns/new", request(["IPv4"])).ok && a.ipsOf("ns/new"), ["198.18.0.0"]);
+  for (let i = 1; i < 3_000; i += 2) a.release(`ns/s${i}`);
+  a.release("ns/new");
+  assert.equal(a.counts("p")?.assignedIPv4, 0n);
+  assert.ok(a.allocate("ns/again", request(["IPv4"])).ok);
+  assert.deepEqual(a.ipsOf("ns/again"), ["198.18.0.0"]);
+  assert.equal(a.counts("p")?.assignedIPv4, 1n);
+});

@@ -1,24 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { lbServiceInfo } from "../../test/support/fake-cluster.js";
 import { Allocator, type AllocationResult } from "./allocator.js";
 import { buildPoolSet, type PoolSpec } from "./pool-set.js";
 import { type AllocationRequest, type ServiceInfo, serviceRequest } from "./service-request.js";
 
 const req = (over: Partial<ServiceInfo> = {}): AllocationRequest => {
-  const r = serviceRequest(
-    {
-      namespace: "default",
-      name: "svc",
-      annotations: {},
-      labels: {},
-      type: "LoadBalancer",
-      ipFamilies: ["IPv4"],
-      ports: [{ port: 80 }],
-      selector: {},
-      ...over,
-    },
-    "",
-  );
+  const r = serviceRequest(lbServiceInfo("svc", over), "");
   assert.ok(r.ok, JSON.stringify(over));
   return r.value;
 };

@@ -1,13 +1,28 @@
 import assert from "node:assert/strict";
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
+import { ManualTimers } from "../../test/support/manual-timers.js";
 import { EventRecorder } from "./events.js";
 
 const EVENTS = 20;
 /** Far more than 20 answers 20 ms apart need; a lost event shows as this wait running out. */
 const WAIT_MS = 5_000;
+
+/** Starts `server` on a free port; a KubeConfig pointing at it over plain HTTP. */
+async function kubeConfigFor(server: Server): Promise<KubeConfig> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  return kc;
+}
 
 test("at most 8 event creates are in flight; the rest follow, none lost", async () => {
   const held: ServerResponse[] = [];
@@ -25,16 +40,8 @@ test("at most 8 event creates are in flight; the rest follow, none lost", async 
       held.push(res);
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const kc = await kubeConfigFor(server);
   try {
-    const { port } = server.address() as AddressInfo;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: "u" }],
-      contexts: [{ name: "x", cluster: "c", user: "u" }],
-      currentContext: "x",
-    });
     const recorder = new EventRecorder(kc, "test", "node1");
     const ref = { kind: "Service", apiVersion: "v1", namespace: "ns", name: "svc" };
     let settled = false;
@@ -61,6 +68,56 @@ test("at most 8 event creates are in flight; the rest follow, none lost", async 
   } finally {
     for (const res of held.splice(0)) res.destroy();
     server.closeAllConnections();
+    server.close();
+  }
+});
+
+test("aggregated: one Event per object and reason per window, repeats patch its count", async () => {
+  const requests: { method: string; url: string; body: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (c: Buffer) => (text += c.toString()));
+    req.on("end", () => {
+      const body = JSON.parse(text || "{}") as Record<string, unknown>;
+      requests.push({ method: req.method ?? "", url: req.url ?? "", body });
+      const name = `svc.${requests.length}`;
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ metadata: { name, namespace: "ns" } }));
+    });
+  });
+  const kc = await kubeConfigFor(server);
+  const timers = new ManualTimers();
+  let now = Date.parse("2026-12-01T10:00:00Z");
+  const recorder = new EventRecorder(kc, "test", "node1", {
+    aggregateWindowMs: 60_000,
+    flushMs: 1_000,
+    timers,
+    now: () => new Date(now),
+  });
+  const ref = { kind: "Service", apiVersion: "v1", namespace: "ns", name: "svc", uid: "u1" };
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+  };
+  try {
+    await recorder.record(ref, "Warning", "AllocationFailed", "no IP 1");
+    for (const m of ["no IP 2", "no IP 3", "no IP 4"]) {
+      await recorder.record(ref, "Warning", "AllocationFailed", m);
+    }
+    await recorder.record(ref, "Normal", "IPAllocated", "got one");
+    timers.advance(1_000);
+    await settle();
+    now += 61_000;
+    await recorder.record(ref, "Warning", "AllocationFailed", "no IP 5");
+    await settle();
+    const seen = requests.map((r) => [r.method, r.url, r.body.reason ?? "", r.body.count]);
+    assert.deepEqual(seen, [
+      ["POST", "/api/v1/namespaces/ns/events", "AllocationFailed", 1],
+      ["POST", "/api/v1/namespaces/ns/events", "IPAllocated", 1],
+      ["PATCH", "/api/v1/namespaces/ns/events/svc.1", "", 4],
+      ["POST", "/api/v1/namespaces/ns/events", "AllocationFailed", 1],
+    ]);
+    assert.equal(requests[2]?.body.message, "no IP 4");
+  } finally {
     server.close();
   }
 });

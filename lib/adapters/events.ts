@@ -1,6 +1,18 @@
-/** core/v1 Events about an object, as `kubectl describe` shows them. */
-import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+/**
+ * core/v1 Events about an object, as `kubectl describe` shows them. With `aggregateWindowMs`,
+ * as client-go's recorder does: one Event per object, type and reason per window; repeats within
+ * the window raise its `count` (and update its message and `lastTimestamp`) through at most one
+ * patch per `flushMs`, instead of one create each.
+ */
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from "@kubernetes/client-node";
 import { withDeadline } from "./deadline.js";
+import { describe } from "./reflector.js";
+import { realTimers, type Timers } from "./work-queue.js";
 
 export interface ObjectRef {
   readonly kind: string;
@@ -12,6 +24,17 @@ export interface ObjectRef {
 
 export type EventType = "Normal" | "Warning";
 
+export interface EventRecorderOptions {
+  readonly now?: () => Date;
+  /** Repeats of one object's reason within this window update one Event. 0 (default): off. */
+  readonly aggregateWindowMs?: number;
+  /** Longest a repeat waits to be written. Default 1 s. */
+  readonly flushMs?: number;
+  readonly timers?: Timers;
+  /** A patch of an aggregated Event failed (the recorder is best effort). */
+  readonly onError?: (reason: string, err: string) => void;
+}
+
 /**
  * Event creates in flight at once; the rest wait their turn. A speaker records one event per
  * Service it starts announcing: 5,000 new Services would otherwise be as many requests at once.
@@ -19,30 +42,107 @@ export type EventType = "Normal" | "Warning";
 const MAX_IN_FLIGHT = 8;
 /** A create that has not answered by then gives its place up (see ./deadline.ts). */
 const DEADLINE_MS = 30_000;
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+interface Series {
+  readonly namespace: string;
+  readonly first: number;
+  /** Name of the Event once created. */
+  name: Promise<string | undefined>;
+  count: number;
+  written: number;
+  message: string;
+  last: Date;
+  flushing: boolean;
+}
 
 export class EventRecorder {
   private readonly core: CoreV1Api;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Aggregated series by object, type and reason, oldest first. */
+  private readonly series = new Map<string, Series>();
+  private readonly timers: Timers;
+  private readonly now: () => Date;
 
   constructor(
     kc: KubeConfig,
     private readonly component: string,
     private readonly instance: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly opts: EventRecorderOptions = {},
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
+    this.timers = opts.timers ?? realTimers;
+    this.now = opts.now ?? (() => new Date());
   }
 
   async record(ref: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
-    await this.turn();
+    const window = this.opts.aggregateWindowMs ?? 0;
+    if (window <= 0) {
+      await this.create(ref, type, reason, message);
+      return;
+    }
+    const now = this.now();
+    this.expire(now.getTime() - window);
+    const key = `${ref.namespace}/${ref.name}/${ref.uid ?? ""}/${type}/${reason}`;
+    const known = this.series.get(key);
+    if (known) {
+      known.count++;
+      known.message = message;
+      known.last = now;
+      this.scheduleFlush(known);
+      return;
+    }
+    const created = this.create(ref, type, reason, message);
+    const series: Series = {
+      namespace: ref.namespace,
+      first: now.getTime(),
+      name: created.catch(() => undefined),
+      ...{ count: 1, written: 1, message, last: now, flushing: false },
+    };
+    this.series.set(key, series);
+    // A series whose Event was never created starts again with the next repeat.
+    void series.name.then((name) => {
+      if (name === undefined && this.series.get(key) === series) this.series.delete(key);
+    });
+    await created;
+  }
+
+  private expire(before: number): void {
+    for (const [key, s] of this.series) {
+      if (s.first >= before) break;
+      this.series.delete(key);
+    }
+  }
+
+  private scheduleFlush(s: Series): void {
+    if (s.flushing) return;
+    s.flushing = true;
+    this.timers.setTimeout(() => void this.flush(s), this.opts.flushMs ?? 1_000);
+  }
+
+  private async flush(s: Series): Promise<void> {
+    const name = await s.name;
+    const count = s.count;
     try {
-      await withDeadline(this.create(ref, type, reason, message), DEADLINE_MS, "event create");
+      if (name === undefined || count === s.written) return;
+      await this.turn();
+      try {
+        const body = { count, message: s.message, lastTimestamp: s.last };
+        const patch = this.core.patchNamespacedEvent(
+          { namespace: s.namespace, name, body },
+          mergePatch,
+        );
+        await withDeadline(patch, DEADLINE_MS, "event patch");
+        s.written = count;
+      } finally {
+        this.leave();
+      }
+    } catch (e) {
+      this.opts.onError?.("event count not updated", describe(e));
     } finally {
-      const next = this.waiting.shift();
-      if (next)
-        next(); // the place passes straight to the next in line
-      else this.inFlight--;
+      s.flushing = false;
+      if (s.count !== s.written && name !== undefined) this.scheduleFlush(s);
     }
   }
 
@@ -55,29 +155,48 @@ export class EventRecorder {
     await new Promise<void>((r) => this.waiting.push(r));
   }
 
-  private async create(ref: ObjectRef, type: EventType, reason: string, message: string) {
-    const now = this.now();
-    await this.core.createNamespacedEvent({
-      namespace: ref.namespace,
-      body: {
-        metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
-        involvedObject: {
-          kind: ref.kind,
-          apiVersion: ref.apiVersion,
-          namespace: ref.namespace,
-          name: ref.name,
-          ...(ref.uid ? { uid: ref.uid } : {}),
+  private leave(): void {
+    const next = this.waiting.shift();
+    if (next)
+      next(); // the place passes straight to the next in line
+    else this.inFlight--;
+  }
+
+  private async create(
+    ref: ObjectRef,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<string | undefined> {
+    await this.turn();
+    try {
+      const now = this.now();
+      const created = this.core.createNamespacedEvent({
+        namespace: ref.namespace,
+        body: {
+          metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
+          involvedObject: {
+            kind: ref.kind,
+            apiVersion: ref.apiVersion,
+            namespace: ref.namespace,
+            name: ref.name,
+            ...(ref.uid ? { uid: ref.uid } : {}),
+          },
+          type,
+          reason,
+          message,
+          source: { component: this.component, host: this.instance },
+          reportingComponent: this.component,
+          reportingInstance: this.instance,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
         },
-        type,
-        reason,
-        message,
-        source: { component: this.component, host: this.instance },
-        reportingComponent: this.component,
-        reportingInstance: this.instance,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
-    });
+      });
+      const event = await withDeadline(created, DEADLINE_MS, "event create");
+      return event.metadata?.name;
+    } finally {
+      this.leave();
+    }
   }
 }

@@ -177,3 +177,35 @@ test("list retries back off from 500 ms, doubling up to maxBackoffMs", async () 
   assert.deepEqual(delays, [500, 1_000, 2_000, 2_000, 2_000, 2_000]);
   reflector.stop();
 });
+
+test("slim: listed and watched objects are kept and handed on as slimmed", async () => {
+  const server = new FakeServer();
+  const seen: (string | undefined)[] = [];
+  const fat = (name: string, rv: string): KubernetesObject => ({
+    metadata: { ...obj(name, rv).metadata, managedFields: [{ manager: "kubectl" }] },
+  });
+  server.state = [fat("a", "1")];
+  const reflector = new Reflector<KubernetesObject>({
+    name: "test",
+    source: server,
+    log: quietLog,
+    delay: () => Promise.resolve(),
+    slim: (o) => {
+      const metadata = { ...o.metadata, labels: { slim: "1" } };
+      delete metadata.managedFields;
+      return { metadata };
+    },
+    handler: { onEvent: (_t, o) => seen.push(o.metadata?.labels?.slim) },
+  });
+  reflector.start();
+  await tick();
+  await tick();
+  server.last.onEvent("ADDED", fat("b", "2"));
+  reflector.stop();
+  assert.deepEqual(seen, ["1", "1"]);
+  for (const o of reflector.items()) {
+    assert.equal(o.metadata?.managedFields, undefined);
+    assert.equal(o.metadata?.labels?.slim, "1");
+  }
+  assert.equal(reflector.items().length, 2);
+});

@@ -56,6 +56,11 @@ export interface ReflectorOptions<T> {
    */
   readonly maxBackoffMs?: number;
   readonly delay?: (ms: number) => Promise<void>;
+  /**
+   * Turns an object into the record kept (and handed to the handler) on arrival, e.g. without
+   * `managedFields`: a cache of thousands of objects keeps only what its user reads.
+   */
+  slim?(this: void, obj: T): T;
 }
 
 export const objectKey = (o: KubernetesObject): string =>
@@ -81,6 +86,11 @@ export class Reflector<T extends KubernetesObject> {
 
   constructor(private readonly opts: ReflectorOptions<T>) {
     this.delay = opts.delay ?? sleep;
+  }
+
+  /** The record kept for `obj` (see `slim`). */
+  private kept(obj: T): T {
+    return this.opts.slim ? this.opts.slim(obj) : obj;
   }
 
   get synced(): boolean {
@@ -139,7 +149,7 @@ export class Reflector<T extends KubernetesObject> {
   }
 
   private replace(listed: ListResult<T>): void {
-    const fresh = new Map(listed.items.map((o) => [objectKey(o), o] as const));
+    const fresh = new Map(listed.items.map((o) => [objectKey(o), this.kept(o)] as const));
     for (const [key, old] of this.store) {
       if (!fresh.has(key)) {
         this.store.delete(key);
@@ -188,9 +198,10 @@ export class Reflector<T extends KubernetesObject> {
     if (type !== "ADDED" && type !== "MODIFIED" && type !== "DELETED") return;
     const key = objectKey(obj);
     const old = this.store.get(key);
+    const kept = this.kept(obj);
     if (type === "DELETED") this.store.delete(key);
-    else this.store.set(key, obj);
-    this.opts.handler.onEvent(type === "ADDED" && old ? "MODIFIED" : type, obj, old);
+    else this.store.set(key, kept);
+    this.opts.handler.onEvent(type === "ADDED" && old ? "MODIFIED" : type, kept, old);
   }
 
   private onWatchDone(e?: unknown): void {

@@ -1,7 +1,13 @@
 /**
- * The IPs the L2 announcer holds and where each stands (pure state, time passed in):
- * `probing` (probe sent, window open, not answered yet), `announcing`, or `conflicted` (another
- * host uses it: withheld until the caller drops it). IPs are canonical text.
+ * The IPs the L2 announcer holds and where each stands (pure state, time passed in), after
+ * RFC 5227 (IPv4) and RFC 4862 DAD (IPv6):
+ * - `probing`: probe sent, window open, not answered yet;
+ * - `announcing`: answered and announced; a foreign claim is defended (one announcement, at most
+ *   once per `defendIntervalMs`, RFC 5227 2.4(c)) and never ends it;
+ * - `conflicted`: a foreign host answered the probe: held back (not answered, not announced) and
+ *   probed again after a backoff that starts at `backoffStartMs` and doubles up to
+ *   `backoffMaxMs`; announced as soon as a probe goes unanswered.
+ * IPs are canonical text.
  */
 import { canonicalIp } from "../../lib/core/ip.js";
 
@@ -17,10 +23,38 @@ interface MutableClaim {
   ifaces: ReadonlySet<string>;
   phase: ClaimPhase;
   readonly v6: boolean;
-  /** When the probe window closes. */
-  readonly probeUntil: number;
+  /** When the probe window closes (probing) or the next probe starts (conflicted). */
+  until: number;
   probeSent: boolean;
+  /** The hold after the next probe conflict. */
+  backoffMs: number;
+  /** When we last defended it; -Infinity when never. */
+  defendedAt: number;
 }
+
+export interface ClaimTiming {
+  /** How long to listen after a probe before announcing; 0 disables probing. */
+  readonly probeWindowMs: number;
+  readonly backoffStartMs: number;
+  readonly backoffMaxMs: number;
+  readonly defendIntervalMs: number;
+}
+
+/** RFC 5227's DEFEND_INTERVAL is 10 s; the backoff is IronLB's (1 s doubling, up to 60 s). */
+export const DEFAULT_CLAIM_TIMING: ClaimTiming = {
+  probeWindowMs: 200,
+  backoffStartMs: 1000,
+  backoffMaxMs: 60_000,
+  defendIntervalMs: 10_000,
+};
+
+/**
+ * What a foreign claim did: while `probing`, the IP is held for `retryInMs` before the next
+ * probe; while `announcing`, `defend` says whether to send one announcement now.
+ */
+export type ConflictOutcome =
+  | { readonly phase: "probing"; readonly retryInMs: number }
+  | { readonly phase: "announcing"; readonly defend: boolean };
 
 /** `ip%iface`, the unit of scheduling and group membership. */
 export const placementKey = (ip: string, iface: string): string => `${ip}%${iface}`;
@@ -37,12 +71,20 @@ export function canonicalOrThrow(ip: string): string {
 }
 
 export class AddressClaims {
-  readonly #probeWindowMs: number;
+  readonly #timing: ClaimTiming;
   #claims = new Map<string, MutableClaim>();
 
   /** `probeWindowMs` 0: no probing, new IPs are announced at once. */
-  constructor(probeWindowMs: number) {
-    this.#probeWindowMs = Math.max(0, probeWindowMs);
+  constructor(timing: Partial<ClaimTiming> = {}) {
+    const t = { ...DEFAULT_CLAIM_TIMING, ...timing };
+    const backoffStartMs = Math.max(1, t.backoffStartMs);
+    const backoffMaxMs = Math.max(backoffStartMs, t.backoffMaxMs);
+    this.#timing = {
+      ...t,
+      probeWindowMs: Math.max(0, t.probeWindowMs),
+      backoffStartMs,
+      backoffMaxMs,
+    };
   }
 
   /** Replaces the owned set; kept IPs keep their phase, new ones start probing (or announcing). */
@@ -108,39 +150,62 @@ export class AddressClaims {
   }
 
   /**
-   * Moves IPs whose probe window closed by `now` to announcing; returns whether any moved and
-   * when the next window closes (Infinity when none is open).
+   * Moves IPs whose probe window closed by `now` to announcing and held IPs whose backoff is over
+   * to probing (their probe is then due, `takeProbes`); returns whether anything moved and when
+   * the next window or backoff ends (Infinity when none).
    */
-  endProbes(now: number): { readonly promoted: boolean; readonly nextEnd: number } {
-    let promoted = false;
-    let nextEnd = Infinity;
+  advance(now: number): { readonly changed: boolean; readonly nextAt: number } {
+    let changed = false;
+    let nextAt = Infinity;
     for (const claim of this.#claims.values()) {
-      if (claim.phase !== "probing") continue;
-      if (claim.probeUntil <= now) {
+      if (claim.phase === "announcing") continue;
+      if (claim.until > now) {
+        nextAt = Math.min(nextAt, claim.until);
+        continue;
+      }
+      changed = true;
+      if (claim.phase === "probing") {
         claim.phase = "announcing";
-        promoted = true;
-      } else nextEnd = Math.min(nextEnd, claim.probeUntil);
+        continue;
+      }
+      claim.phase = "probing";
+      claim.probeSent = false;
+      claim.until = now + this.#timing.probeWindowMs;
+      nextAt = Math.min(nextAt, claim.until);
     }
-    return { promoted, nextEnd };
+    return { changed, nextAt };
   }
 
-  /** Withholds `ip`; returns the phase it was in, or undefined if not held or already so. */
-  conflict(ip: string): "probing" | "announcing" | undefined {
+  /**
+   * A foreign host claims `ip` at `now`: a probing IP is held back (RFC 5227 2.1.1), an
+   * announced one stays announced and is defended at most once per defend interval (2.4(c)).
+   * Undefined when `ip` is not probing or announcing (not ours, or held already).
+   */
+  conflict(ip: string, now: number): ConflictOutcome | undefined {
     const claim = this.#claims.get(ip);
-    if (!claim || claim.phase === "conflicted") return undefined;
-    const was = claim.phase;
+    if (claim?.phase === "announcing") {
+      const defend = now - claim.defendedAt >= this.#timing.defendIntervalMs;
+      if (defend) claim.defendedAt = now;
+      return { phase: "announcing", defend };
+    }
+    if (claim?.phase !== "probing") return undefined;
+    const retryInMs = claim.backoffMs;
     claim.phase = "conflicted";
-    return was;
+    claim.until = now + retryInMs;
+    claim.backoffMs = Math.min(2 * retryInMs, this.#timing.backoffMaxMs);
+    return { phase: "probing", retryInMs };
   }
 
   #fresh(ip: string, now: number, takeover: boolean): MutableClaim {
-    const probe = this.#probeWindowMs > 0 && !takeover;
+    const probe = this.#timing.probeWindowMs > 0 && !takeover;
     return {
       ifaces: new Set(),
       phase: probe ? "probing" : "announcing",
       v6: ip.includes(":"),
-      probeUntil: now + (probe ? this.#probeWindowMs : 0),
+      until: now + (probe ? this.#timing.probeWindowMs : 0),
       probeSent: !probe,
+      backoffMs: this.#timing.backoffStartMs,
+      defendedAt: -Infinity,
     };
   }
 }

@@ -8,7 +8,7 @@ import type { DropReason } from "../core/responder.js";
 
 /**
  * The core's reasons, plus `probing` (asked about an IP whose probe window is still open) and
- * `conflicted` (asked about an IP withheld after an address conflict).
+ * `conflicted` (asked about an IP held back after a conflict at probe time).
  */
 export type AnnouncerDropReason = DropReason | "probing" | "conflicted";
 
@@ -23,7 +23,13 @@ export interface AnnouncerCounters {
   readonly gratuitousSent: Readonly<Record<string, number>>;
   /** ARP probes and DAD solicitations sent before a first announcement. */
   readonly probesSent: number;
-  readonly conflicts: number;
+  /**
+   * Foreign claims on an IP we probe or announce, by `ip|phase` (phase `probing` or
+   * `announcing`): only our own IPs, never the foreign MAC, so the series stay bounded.
+   */
+  readonly conflicts: Readonly<Record<string, number>>;
+  /** Announcements sent to defend an announced IP against a foreign claim, by IP. */
+  readonly defensesSent: Readonly<Record<string, number>>;
   /** Frames the socket refused to send. */
   readonly sendErrors: number;
   readonly drops: Readonly<Partial<Record<AnnouncerDropReason, number>>>;
@@ -36,8 +42,9 @@ const bump = <K>(map: Map<K, number>, key: K): void => {
 export class CounterSet {
   framesReceived = 0;
   probesSent = 0;
-  conflicts = 0;
   sendErrors = 0;
+  readonly #conflicts = new Map<string, number>();
+  readonly #defenses = new Map<string, number>();
   readonly #requests = new Map<string, number>();
   readonly #responses = new Map<string, number>();
   readonly #gratuitous = new Map<string, number>();
@@ -52,6 +59,12 @@ export class CounterSet {
   gratuitous(ip: string): void {
     bump(this.#gratuitous, ip);
   }
+  conflict(ip: string, phase: "probing" | "announcing"): void {
+    bump(this.#conflicts, `${ip}|${phase}`);
+  }
+  defense(ip: string): void {
+    bump(this.#defenses, ip);
+  }
   drop(reason: AnnouncerDropReason): void {
     bump(this.#drops, reason);
   }
@@ -63,7 +76,8 @@ export class CounterSet {
       responsesSent: Object.fromEntries(this.#responses),
       gratuitousSent: Object.fromEntries(this.#gratuitous),
       probesSent: this.probesSent,
-      conflicts: this.conflicts,
+      conflicts: Object.fromEntries(this.#conflicts),
+      defensesSent: Object.fromEntries(this.#defenses),
       sendErrors: this.sendErrors,
       drops: Object.fromEntries(this.#drops),
     };

@@ -1,35 +1,29 @@
 /**
  * The speaker's link layer on real interfaces: for each IP this node owns, on each interface the
  * caller names for it, answer ARP requests and Neighbor Solicitations (core `decide`), announce
- * it with gratuitous ARP / unsolicited NA at once and then per `AnnounceSchedule`, and watch for
+ * it (../core/announcement-frames.ts) at once and then per `AnnounceSchedule`, and watch for
  * another host using it (core `observe`).
  *
- * Address safety (RFC 5227, RFC 4862): an IP that no speaker announced before (not a takeover)
- * is probed first, an ARP probe or a DAD solicitation on each of its interfaces, and only
- * announced when nothing foreign claimed it within the probe window. A conflict, during the probe
- * or later, withholds the IP (no answers, no announcements) and is reported once through
- * `onConflict`; the IP stays withheld until the caller drops it from the owned set (owning it
- * again probes again). Peer speakers' MACs (`setPeerMacs`) are never a conflict.
+ * Address safety (RFC 5227, RFC 4862), state in ./address-claims.ts: an IP that no speaker
+ * announced before (not a takeover) is probed first on each of its interfaces and announced when
+ * nothing foreign claimed it within the probe window. A conflict during the probe holds the IP
+ * back (no answers, no announcements) and it is probed again with a capped backoff. A foreign
+ * claim while announcing is defended with one announcement, at most once per 10 s, and the IP
+ * keeps being answered: one stray frame never takes it down. Every conflict is reported through
+ * `onConflict`. Peer speakers' MACs (`setPeerMacs`) are never a conflict.
  *
  * For IPv6 the solicited-node group of each IP is joined on its interfaces (see
  * ./multicast-groups.ts for why, given that libpcap already runs promiscuous).
  * Nothing happens before the first `setOwned`; `stop()` closes everything.
  */
-import { encodeArpProbe, encodeGratuitousArp } from "../core/arp.js";
-import {
-  AnnounceSchedule,
-  DEFAULT_ANNOUNCE_OPTIONS,
-  type AnnounceOptions,
-} from "../core/announce-schedule.js";
-import type { FrameSocket } from "../core/frame-socket.js";
-import { encodeDadSolicitation, encodeUnsolicitedAdvertisement } from "../core/ndp.js";
+import { AnnounceSchedule, DEFAULT_ANNOUNCE_OPTIONS } from "../core/announce-schedule.js";
+import { announcementFrames, probeFrame } from "../core/announcement-frames.js";
 import { primeResponder } from "../core/responder-priming.js";
 import {
   decideReceived,
   observeReceived,
   receive,
   type Conflict,
-  type ConflictEvidence,
   type Decision,
   type ObserverContext,
   type ResponderContext,
@@ -54,42 +48,19 @@ import {
   SolicitedNodeMemberships,
   type MulticastGroups,
 } from "./multicast-groups.js";
+import type {
+  AddressConflictReport,
+  L2AnnouncerOptions,
+  SetOwnedOptions,
+} from "./l2-announcer-options.js";
 import { realTimers, type TimerHandle, type Timers } from "./timers.js";
 
 export { L2AnnouncerError, type AnnouncerLink, type ClaimPhase };
+export type { AddressConflictReport, L2AnnouncerOptions, SetOwnedOptions };
 
-export interface AddressConflictReport {
-  readonly ip: string;
-  /** The foreign MAC claiming the IP. */
-  readonly mac: string;
-  readonly evidence: ConflictEvidence;
-  readonly iface: string;
-  /** `probing`: nothing was announced yet; `announcing`: we had been answering for it. */
-  readonly phase: "probing" | "announcing";
-}
-
-export interface L2AnnouncerOptions {
-  /** Opens an interface's socket; default libpcap with a kernel filter (`openPcapSocket`). */
-  readonly openSocket?: (link: AnnouncerLink) => FrameSocket;
-  /** Multicast membership; default the kernel's (`KernelMulticastGroups`). */
-  readonly groups?: MulticastGroups;
-  readonly timers?: Timers;
-  /** Gratuitous announcement schedule; default MetalLB's, every 1.1 s for 5 s. */
-  readonly announce?: Partial<AnnounceOptions>;
-  /** How long to listen after a probe before announcing; 0 disables probing. Default 200 ms. */
-  readonly probeWindowMs?: number;
-  readonly onConflict?: (conflict: AddressConflictReport) => void;
-  /** Interfaces that cannot be opened, sends and group joins that fail. */
-  readonly onError?: (err: L2AnnouncerError) => void;
-}
-
-export interface SetOwnedOptions {
-  /** IPs another speaker announced before: announced at once, without a probe. */
-  readonly takeovers?: Iterable<string>;
-}
-
-export const DEFAULT_PROBE_WINDOW_MS = 200;
 const LIVE: readonly ClaimPhase[] = ["probing", "announcing"];
+/** Held IPs keep their interfaces' sockets: no reopen churn at every reprobe. */
+const ALL: readonly ClaimPhase[] = [...LIVE, "conflicted"];
 
 export class L2Announcer {
   /** Whether this process compiled the receive path yet (`#primeOnce`). */
@@ -117,7 +88,7 @@ export class L2Announcer {
       const message = `cannot join the solicited-node group of ${ip} on ${iface}`;
       this.#options.onError?.(new L2AnnouncerError(message, { ip, iface, cause }));
     });
-    this.#claims = new AddressClaims(options.probeWindowMs ?? DEFAULT_PROBE_WINDOW_MS);
+    this.#claims = new AddressClaims(options.claims);
     this.#observer = { ownMacs: new Set(), peerMacs: new Set(), watched: this.#claims.watched };
     this.#schedule = new AnnounceSchedule({ ...DEFAULT_ANNOUNCE_OPTIONS, ...options.announce });
     this.#sockets = new LinkSockets({
@@ -175,12 +146,17 @@ export class L2Announcer {
 
   /** Brings sockets, groups, probes and the schedule in line with the claims, then ticks. */
   #sync(): void {
-    const reopened = this.#sockets.sync(this.#wantedLinks());
-    this.#syncGroups();
-    this.#sendProbes();
-    this.#syncSchedule(this.#timers.now(), reopened);
+    const reopened = this.#reconcile(this.#timers.now());
     this.#tick();
     if (reopened.size > 0) L2Announcer.#primeOnce();
+  }
+
+  #reconcile(now: number): ReadonlySet<string> {
+    const reopened = this.#sockets.sync(this.#wantedLinks());
+    this.#syncGroups(reopened);
+    this.#sendProbes();
+    this.#syncSchedule(now, reopened);
+    return reopened;
   }
 
   /**
@@ -201,16 +177,16 @@ export class L2Announcer {
 
   #wantedLinks(): Map<string, AnnouncerLink> {
     const wanted = new Map<string, AnnouncerLink>();
-    for (const [, , link] of this.#placements(LIVE)) wanted.set(link.name, link);
+    for (const [, , link] of this.#placements(ALL)) wanted.set(link.name, link);
     return wanted;
   }
 
-  #syncGroups(): void {
+  #syncGroups(reopened: ReadonlySet<string>): void {
     const wanted: [string, string][] = [];
     for (const [ip, claim, link] of this.#placements(LIVE)) {
       if (claim.v6 && this.#sockets.get(link.name)) wanted.push([ip, link.name]);
     }
-    this.#memberships.sync(wanted);
+    this.#memberships.sync(wanted, reopened);
   }
 
   #sendProbes(): void {
@@ -218,11 +194,8 @@ export class L2Announcer {
       const claim = this.#claims.get(ip);
       for (const iface of claim?.ifaces ?? []) {
         const link = this.#sockets.get(iface)?.link;
-        if (!link) continue;
-        const frame = claim?.v6
-          ? encodeDadSolicitation(link.mac, ip)
-          : encodeArpProbe(link.mac, ip);
-        if (this.#sockets.send(iface, frame, ip)) this.#counters.probesSent++;
+        if (link && this.#sockets.send(iface, probeFrame(link, ip), ip))
+          this.#counters.probesSent++;
       }
     }
   }
@@ -241,13 +214,16 @@ export class L2Announcer {
     }
   }
 
-  /** Ends probe windows that are over, sends what is due, and sets the timer for what is next. */
+  /**
+   * Ends probe windows and holds that are over (announcing, probing again), sends what is due,
+   * and sets the timer for what is next.
+   */
   #tick(): void {
     const now = this.#timers.now();
-    const probes = this.#claims.endProbes(now);
-    if (probes.promoted) this.#syncSchedule(now, new Set());
+    const moved = this.#claims.advance(now);
+    if (moved.changed) this.#reconcile(now);
     for (const key of this.#schedule.due(now)) this.#announce(key);
-    this.#arm(now, Math.min(probes.nextEnd, this.#schedule.nextWakeup() ?? Infinity));
+    this.#arm(now, Math.min(moved.nextAt, this.#schedule.nextWakeup() ?? Infinity));
   }
 
   #arm(now: number, at: number): void {
@@ -260,14 +236,14 @@ export class L2Announcer {
     }, at - now);
   }
 
+  /** One announcement of `ip` on `iface`: counted per frame sent, as MetalLB does. */
   #announce(key: string): void {
     const [ip, iface] = splitPlacementKey(key);
     const link = this.#sockets.get(iface)?.link;
     if (!link) return;
-    const frame = ip.includes(":")
-      ? encodeUnsolicitedAdvertisement(link.mac, ip, link.ipv6LinkLocal)
-      : encodeGratuitousArp(link.mac, ip);
-    if (this.#sockets.send(iface, frame, ip)) this.#counters.gratuitous(ip);
+    for (const frame of announcementFrames(link, ip)) {
+      if (this.#sockets.send(iface, frame, ip)) this.#counters.gratuitous(ip);
+    }
   }
 
   /** Decodes once for both questions; a conflict is handled before the answer is decided. */
@@ -298,12 +274,17 @@ export class L2Announcer {
     this.#counters.drop(withheld ? phase : decision.reason);
   }
 
+  /** Held back while probing; defended (every interface it is announced on) when announced. */
   #onConflict(conflict: Conflict, iface: string): void {
-    const phase = this.#claims.conflict(conflict.ip);
-    if (!phase) return;
-    this.#counters.conflicts++;
-    this.#sync();
     const { ip, mac, evidence } = conflict;
-    this.#options.onConflict?.({ ip, mac, evidence, iface, phase });
+    const outcome = this.#claims.conflict(ip, this.#timers.now());
+    if (!outcome) return;
+    this.#counters.conflict(ip, outcome.phase);
+    if (outcome.phase === "probing") this.#sync();
+    else if (outcome.defend) {
+      this.#counters.defense(ip);
+      for (const link of this.#claims.get(ip)?.ifaces ?? []) this.#announce(placementKey(ip, link));
+    }
+    this.#options.onConflict?.({ ip, mac, evidence, iface, outcome });
   }
 }

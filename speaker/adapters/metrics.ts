@@ -5,11 +5,16 @@ import type { IpPlan } from "../core/announcements.js";
 
 export class SpeakerMetrics {
   readonly registry = new Registry();
+  /**
+   * Registered first, so its `collect` reads the announcer's counters before any counter is
+   * written out: a scrape shows what happened up to that scrape, not up to the one before.
+   */
   private readonly announced = new Gauge({
     name: "metallb_speaker_announced",
     help: "Services being announced from this node (1 per announced IP and service)",
     labelNames: ["ip", "node", "protocol", "service"],
     registers: [this.registry],
+    collect: () => this.sync(this.read()),
   });
   private readonly perIp = {
     requestsReceived: this.counter(
@@ -25,11 +30,17 @@ export class SpeakerMetrics {
       "Number of gratuitous layer2 packets sent for owned IPs",
     ),
   };
+  /** By our IP and phase, never by foreign MAC: series bounded by the IPs this node owned. */
   private readonly conflicts = new Counter({
     name: "ironlb_speaker_address_conflicts_total",
-    help: "Foreign MACs seen claiming an IP this node probes or announces",
+    help: "Frames from a foreign MAC claiming an IP this node probes or announces, by IP and phase",
+    labelNames: ["ip", "phase"],
     registers: [this.registry],
   });
+  private readonly defenses = this.counter(
+    "ironlb_speaker_address_defenses_total",
+    "Announcements sent to defend an announced IP against a foreign claim (at most 1 per 10 s)",
+  );
   private readonly drops = new Counter({
     name: "ironlb_speaker_frames_dropped_total",
     help: "Received ARP/NDP frames not answered, by reason",
@@ -40,18 +51,16 @@ export class SpeakerMetrics {
 
   constructor(
     private readonly node: string,
-    read: () => AnnouncerCounters,
+    /** The announcer's counters, read when Prometheus scrapes. */
+    private readonly read: () => AnnouncerCounters,
   ) {
-    // Counters are read from the announcer when Prometheus scrapes.
-    const sync = (c: AnnouncerCounters): void => this.sync(c);
+    const last = (): AnnouncerCounters | undefined => this.last;
     new Gauge({
       name: "ironlb_speaker_frames_received",
       help: "ARP/NDP frames that passed the kernel filter since start",
       registers: [this.registry],
       collect() {
-        const counters = read();
-        sync(counters);
-        this.set(counters.framesReceived);
+        this.set(last()?.framesReceived ?? 0);
       },
     });
   }
@@ -74,16 +83,25 @@ export class SpeakerMetrics {
     const before = this.last;
     this.last = now;
     for (const key of ["requestsReceived", "responsesSent", "gratuitousSent"] as const) {
-      for (const [ip, n] of Object.entries(now[key])) {
-        const delta = n - (before?.[key][ip] ?? 0);
-        if (delta > 0) this.perIp[key].inc({ ip }, delta);
-      }
+      grown(now[key], before?.[key], (ip, delta) => this.perIp[key].inc({ ip }, delta));
     }
-    const conflicts = now.conflicts - (before?.conflicts ?? 0);
-    if (conflicts > 0) this.conflicts.inc(conflicts);
-    for (const [reason, n] of Object.entries(now.drops)) {
-      const delta = (n ?? 0) - (before?.drops[reason as keyof AnnouncerCounters["drops"]] ?? 0);
-      if (delta > 0) this.drops.inc({ reason }, delta);
-    }
+    grown(now.conflicts, before?.conflicts, (key, delta) => {
+      const [ip = "", phase = ""] = key.split("|");
+      this.conflicts.inc({ ip, phase }, delta);
+    });
+    grown(now.defensesSent, before?.defensesSent, (ip, delta) => this.defenses.inc({ ip }, delta));
+    grown(now.drops, before?.drops, (reason, delta) => this.drops.inc({ reason }, delta));
+  }
+}
+
+/** Calls `inc` with each key's growth since `before` (monotonic counters read at each scrape). */
+function grown(
+  now: Readonly<Record<string, number | undefined>>,
+  before: Readonly<Record<string, number | undefined>> | undefined,
+  inc: (key: string, delta: number) => void,
+): void {
+  for (const [key, n] of Object.entries(now)) {
+    const delta = (n ?? 0) - (before?.[key] ?? 0);
+    if (delta > 0) inc(key, delta);
   }
 }

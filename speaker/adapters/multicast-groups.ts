@@ -121,6 +121,11 @@ export class KernelMulticastGroups implements MulticastGroups {
 /**
  * Keeps exactly the solicited-node groups of the given (IPv6, interface) pairs joined. A join the
  * kernel refuses is reported and tried again on the next `sync`.
+ *
+ * The kernel binds a membership to an interface index, and drops it with the device: an
+ * interface deleted and created again under the same name (between two interface scans, so it
+ * never looked absent) has none. `sync` is told which interfaces were renewed that way (their
+ * capture was reopened) and leaves and joins all their groups again.
  */
 export class SolicitedNodeMemberships {
   readonly #groups: MulticastGroups;
@@ -135,11 +140,15 @@ export class SolicitedNodeMemberships {
     this.#onError = onError;
   }
 
-  sync(wanted: Iterable<readonly [ip: string, iface: string]>): void {
+  /** `renewed`: interfaces that may be new devices; every group on them is joined afresh. */
+  sync(
+    wanted: Iterable<readonly [ip: string, iface: string]>,
+    renewed: ReadonlySet<string> = new Set(),
+  ): void {
     const next = new Map<string, readonly [string, string]>();
     for (const pair of wanted) next.set(`${pair[0]}%${pair[1]}`, pair);
     for (const [key, [ip, iface]] of this.#joined) {
-      if (next.has(key)) continue;
+      if (next.has(key) && !renewed.has(iface)) continue;
       this.#groups.leave(iface, solicitedNodeMulticast(ip).ip);
       this.#joined.delete(key);
     }

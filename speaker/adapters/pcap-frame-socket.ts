@@ -42,7 +42,11 @@ const closedHandles: CapHandle[] = [];
 /** Larger than any frame: libpcap's snapshot length is 65535. */
 const FRAME_BUFFER_SIZE = 65_536;
 
-/** ARP, and ICMPv6 Neighbor Solicitations (135) and Advertisements (136). */
+/**
+ * ARP, and ICMPv6 Neighbor Solicitations (135) and Advertisements (136), whatever their
+ * destination: a unicast NS (to our MAC and the VIP, a neighbour entry's PROBE, RFC 4861 7.3.3)
+ * must pass as well as one to a solicited-node group.
+ */
 export const NEIGHBOR_FILTER = "arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))";
 
 export class PcapFrameSocket implements FrameSocket {

@@ -40,6 +40,22 @@ export function readStatusRecord(obj: ServiceL2Status): StatusRecord | undefined
   };
 }
 
+/**
+ * `status.lastAddressConflict` (IronLB's optional field; MetalLB's clients ignore it): the last
+ * foreign claim seen on the Service's IPs by the node that announces (or probes) them.
+ */
+export interface AddressConflictTrace {
+  readonly ip: string;
+  readonly mac: string;
+  readonly interface: string;
+  readonly evidence: string;
+  /** `probing`: held back before a first announcement; `announcing`: defended, still answered. */
+  readonly phase: "probing" | "announcing";
+  readonly node: string;
+  /** RFC 3339. */
+  readonly time: string;
+}
+
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
 
 export class SpeakerStatusWriter {
@@ -104,6 +120,22 @@ export class SpeakerStatusWriter {
             interfaces: interfaces.map((i) => ({ name: i })),
           },
         },
+      },
+      mergePatch,
+    );
+  }
+
+  /** Writes the conflict trace into the Service's record; fails (404) while there is none. */
+  async recordConflict(
+    svc: { namespace: string; name: string },
+    trace: AddressConflictTrace,
+  ): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        ...resource,
+        namespace: this.namespace,
+        name: l2StatusName(svc.namespace, svc.name),
+        body: { status: { lastAddressConflict: trace } },
       },
       mergePatch,
     );

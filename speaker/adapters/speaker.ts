@@ -29,6 +29,7 @@ import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
 import { statusActions, type StatusAction, type StatusRecord } from "../core/status-plan.js";
 import { clusterView, speakerLease } from "./cluster-view.js";
+import { ConflictReporter } from "./conflict-reporter.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 import { readStatusRecord, type SpeakerStatusWriter } from "./speaker-status.js";
@@ -103,9 +104,11 @@ export class Speaker {
   private apiWasHealthy = true;
   private lastResync = -Infinity;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly conflicts: ConflictReporter;
 
   constructor(private readonly opts: SpeakerOptions) {
     const { namespace } = opts;
+    this.conflicts = new ConflictReporter(opts);
     const ns = { namespace };
     this.services = this.reflect("services", {
       apiVersion: "v1",
@@ -374,16 +377,11 @@ export class Speaker {
 
   /** A foreign MAC claims an IP this node probes or announces: say so on every Service using it. */
   reportConflict(c: AddressConflictReport): void {
-    const message = `IP ${c.ip} is also claimed by MAC ${c.mac} on ${c.iface} (${c.evidence}, while ${c.phase}): not announcing it from node "${this.opts.node}"`;
-    this.opts.log.warn(message, { ip: c.ip, iface: c.iface, reason: "AddressConflict" });
-    for (const key of this.plans.get(c.ip)?.services ?? []) {
-      const [namespace = "", name = ""] = key.split("/");
-      const uid = this.services.get(key)?.metadata?.uid;
-      const ref = { kind: "Service", apiVersion: "v1", namespace, name, uid };
-      this.opts.events.record(ref, "Warning", "AddressConflict", message).catch((e: unknown) => {
-        this.opts.log.warn("event not recorded", { service: key, err: describe(e) });
-      });
-    }
+    const services = (this.plans.get(c.ip)?.services ?? []).map((key) => ({
+      key,
+      uid: this.services.get(key)?.metadata?.uid,
+    }));
+    this.conflicts.report(c, services);
   }
 
   /** Recompute when the next peer Lease would expire without a renewal. */

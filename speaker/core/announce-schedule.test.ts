@@ -97,7 +97,37 @@ test("duration 0 sends once; bad options are refused", () => {
     { intervalMs: -1 },
     { intervalMs: NaN },
     { durationMs: -1 },
+    { refreshMs: -1 },
+    { refreshMs: Infinity },
   ]) {
     assert.throws(() => new AnnounceSchedule(bad), RangeError, JSON.stringify(bad));
   }
+});
+
+test("a refresh interval adds a send every refreshMs since the start, as long as owned", () => {
+  const schedule = new AnnounceSchedule({ refreshMs: 30_000 });
+  schedule.onOwned("a", 1000);
+  const sent: number[] = [];
+  for (let now = 1000; now <= 100_000; now += 100) {
+    if (schedule.due(now).length > 0) sent.push(now - 1000);
+  }
+  assert.deepEqual(sent, [0, 1100, 2200, 3300, 4400, 30_000, 60_000, 90_000]);
+  assert.equal(schedule.nextWakeup(), 121_000);
+  schedule.onLost("a");
+  assert.equal(schedule.nextWakeup(), undefined, "no refresh once lost");
+});
+
+test("a refresh shorter than the burst merges with it; a late wakeup sends once", () => {
+  const schedule = new AnnounceSchedule({ intervalMs: 1000, durationMs: 3000, refreshMs: 2500 });
+  schedule.onOwned("a", 0);
+  assert.deepEqual(run(schedule, [0, 1000, 2000, 2500, 5000, 12_000, 12_400, 12_500]), [
+    [0, ["a"]],
+    [1000, ["a"]],
+    [2000, ["a"]],
+    [2500, ["a"]],
+    [5000, ["a"]],
+    [12_000, ["a"]],
+    [12_400, []],
+    [12_500, ["a"]],
+  ]);
 });

@@ -3,20 +3,29 @@
  * On becoming owner of a key (an IP, or "ip%iface" when the caller schedules per interface) the
  * first send is due at once, then every `intervalMs` while less than `durationMs` has passed since
  * the start: MetalLB's defaults, 1.1 s for 5 s, give sends at 0, 1.1, 2.2, 3.3 and 4.4 s. Losing
- * ownership stops the sends at once. The shell calls `due(now)` after `onOwned` and whenever
- * `nextWakeup()` passes, and sends one announcement per returned key.
+ * ownership stops the sends at once. With `refreshMs` > 0 an owned key is also announced every
+ * `refreshMs` since the start, for as long as it stays owned (networks whose switches forget a
+ * MAC before the router's ARP cache does, MetalLB issue 2910); 0, the default, is off. The shell
+ * calls `due(now)` after `onOwned` and whenever `nextWakeup()` passes, and sends one
+ * announcement per returned key.
  */
 
 export interface AnnounceOptions {
   readonly intervalMs: number;
   readonly durationMs: number;
+  /** Periodic refresh after (and beside) the burst; 0 = none. */
+  readonly refreshMs: number;
 }
 
-export const DEFAULT_ANNOUNCE_OPTIONS: AnnounceOptions = { intervalMs: 1100, durationMs: 5000 };
+export const DEFAULT_ANNOUNCE_OPTIONS: AnnounceOptions = {
+  intervalMs: 1100,
+  durationMs: 5000,
+  refreshMs: 0,
+};
 
 interface Burst {
   readonly start: number;
-  /** The next send; undefined once the burst is over (the key stays owned, quietly). */
+  /** The next send; undefined once the burst is over and no refresh is set (owned, quietly). */
   next: number | undefined;
 }
 
@@ -31,6 +40,9 @@ export class AnnounceSchedule {
     }
     if (!(Number.isFinite(merged.durationMs) && merged.durationMs >= 0)) {
       throw new RangeError(`durationMs must be a number >= 0, got ${merged.durationMs}`);
+    }
+    if (!(Number.isFinite(merged.refreshMs) && merged.refreshMs >= 0)) {
+      throw new RangeError(`refreshMs must be a number >= 0 (0: off), got ${merged.refreshMs}`);
     }
     this.#options = merged;
   }
@@ -86,9 +98,17 @@ export class AnnounceSchedule {
     return earliest;
   }
 
+  /** The first burst or refresh slot after `now`. */
   #slotAfter(start: number, now: number): number | undefined {
-    const { intervalMs, durationMs } = this.#options;
-    const slot = start + (Math.floor((now - start) / intervalMs) + 1) * intervalMs;
-    return slot - start < durationMs ? slot : undefined;
+    const { intervalMs, durationMs, refreshMs } = this.#options;
+    const burst = nextMultiple(start, intervalMs, now);
+    const refresh = refreshMs > 0 ? nextMultiple(start, refreshMs, now) : Infinity;
+    const next = Math.min(burst - start < durationMs ? burst : Infinity, refresh);
+    return next === Infinity ? undefined : next;
   }
+}
+
+/** The first `start + k * step` (k >= 1) after `now`. */
+function nextMultiple(start: number, step: number, now: number): number {
+  return start + (Math.floor((now - start) / step) + 1) * step;
 }

@@ -11,6 +11,7 @@ import {
   encodeArpReplyTo,
   encodeArpRequest,
   encodeGratuitousArp,
+  encodeGratuitousArpReply,
 } from "./arp.js";
 import { fromHex, toHex } from "./testing/hex.js";
 
@@ -32,6 +33,9 @@ const GOLDEN = {
                02000000000b c61200c8 | 000000000000 c61200c8 | ${PAD}`,
   probe: `ffffffffffff 02000000000b 0806 | 0001 0800 06 04 0001 |
           02000000000b 00000000 | 000000000000 c61200c8 | ${PAD}`,
+  // RFC 5944 4.6: op 2, sender IP = target IP = the VIP, target MAC = sender MAC, broadcast.
+  gratuitousReply: `ffffffffffff 02000000000b 0806 | 0001 0800 06 04 0002 |
+                    02000000000b c61200c8 | 02000000000b c61200c8 | ${PAD}`,
 };
 const golden = (text: string): string => toHex(fromHex(text.replace(/\|/g, "")));
 
@@ -54,6 +58,7 @@ test("encoders write the RFC 826 / RFC 5227 bytes", () => {
     ],
     ["gratuitous", encodeGratuitousArp(OUR_MAC, VIP), GOLDEN.gratuitous],
     ["probe", encodeArpProbe(OUR_MAC, VIP), GOLDEN.probe],
+    ["gratuitous reply", encodeGratuitousArpReply(OUR_MAC, VIP), GOLDEN.gratuitousReply],
   ];
   for (const [name, frame, want] of cases) {
     assert.equal(frame.length, 60, name);

@@ -267,3 +267,19 @@ export const encodeArpProbe = (mac: string, ip: string): Uint8Array =>
     targetIp: ip,
     ethDst: BROADCAST_MAC,
   });
+
+/**
+ * The reply form of a gratuitous ARP (RFC 5944 4.6): broadcast op 2 with sender IP = target IP =
+ * `ip`, and sender MAC = target MAC = `mac`, the binding to update. Some switches and routers
+ * update their tables only from replies, some only from requests: an announcement sends both
+ * (MetalLB does too, with the broadcast address as target MAC; RFC 5944 says our own).
+ */
+export const encodeGratuitousArpReply = (mac: string, ip: string): Uint8Array =>
+  encodeArp({
+    op: ARP_OP.reply,
+    senderMac: mac,
+    senderIp: ip,
+    targetMac: mac,
+    targetIp: ip,
+    ethDst: BROADCAST_MAC,
+  });

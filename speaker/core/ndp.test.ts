@@ -10,6 +10,7 @@ import {
   type NeighborSolicitation,
 } from "./ndp.js";
 import { fromHex, toHex } from "./testing/hex.js";
+import { UNICAST_NDP, goldenHex } from "./testing/unicast-ndp-golden.js";
 
 // Node 02:00:00:00:00:0b announces 2001:db8:18::200; the client is 02:00:00:00:00:64 at
 // 2001:db8:18::100. Solicited-node group of ::200: ff02::1:ff00:200, MAC 33:33:ff:00:02:00.
@@ -209,4 +210,27 @@ test("unknown options are skipped and link-layer options of other sizes ignored"
   const decoded = decodeNdp(wide);
   assert.ok(decoded.ok && decoded.value.type === "solicitation");
   assert.equal(decoded.value.sourceLinkAddress, undefined);
+});
+
+test("a unicast solicitation (RFC 4861 7.3.3 probe) is answered with a unicast NA, S=1", () => {
+  const cases: [string, string, string][] = [
+    ["the kernel's probe, source link option", UNICAST_NDP.probe, UNICAST_NDP.probeAnswer],
+    ["no source link option: to the Ethernet source", UNICAST_NDP.bare, UNICAST_NDP.bareAnswer],
+  ];
+  for (const [name, ns, answer] of cases) {
+    const got = decodeNdp(fromHex(goldenHex(ns)));
+    assert.ok(got.ok && got.value.type === "solicitation", name);
+    assert.deepEqual(
+      [got.value.ethDst, got.value.dstIp, got.value.target, got.value.dad],
+      [OUR_MAC, VIP, VIP, false],
+      `${name}: to our MAC and the target itself`,
+    );
+    const na = encodeSolicitedAdvertisement(got.value, OUR_MAC, "fe80::b");
+    assert.equal(toHex(na), goldenHex(answer), name);
+  }
+  // RFC 4861 7.1.1 holds for unicast too: a router that forwarded it (hop limit 254) is ignored.
+  const forwarded = fromHex(goldenHex(UNICAST_NDP.probe));
+  forwarded[21] = 254;
+  const got = decodeNdp(forwarded);
+  assert.equal(got.ok ? "ok" : got.error.code, "BAD_HOP_LIMIT");
 });

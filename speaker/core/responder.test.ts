@@ -19,6 +19,7 @@ import {
 import { decide, observe, type ObserverContext, type ResponderContext } from "./responder.js";
 import { encodeIpv6, ipv6Bytes, sealIcmpv6 } from "./ipv6.js";
 import { fromHex, toHex } from "./testing/hex.js";
+import { UNICAST_NDP, goldenHex } from "./testing/unicast-ndp-golden.js";
 
 const OUR_MAC = "02:00:00:00:00:0b";
 const PEER_MAC = "02:00:00:00:00:0c";
@@ -162,6 +163,36 @@ const watch: ObserverContext = {
   peerMacs: new Set([PEER_MAC]),
   watched: new Set([VIP, VIP6]),
 };
+
+test("a unicast NS to our MAC for an owned IP is answered unicast; to another MAC dropped", () => {
+  const withSource: ResponderContext = { ...ctx, ipv6Source: "fe80::b" };
+  const golden = (text: string) => fromHex(goldenHex(text));
+  const toPeer = golden(UNICAST_NDP.probe);
+  toPeer.set([2, 0, 0, 0, 0, 0x0c], 0); // the MAC a router still caches: the previous owner's
+  const elsewhere: ResponderContext = { ...withSource, iface: "eth2" };
+  const cases: [string, Uint8Array, ResponderContext, string][] = [
+    ["kernel probe", golden(UNICAST_NDP.probe), withSource, goldenHex(UNICAST_NDP.probeAnswer)],
+    [
+      "no source link option",
+      golden(UNICAST_NDP.bare),
+      withSource,
+      goldenHex(UNICAST_NDP.bareAnswer),
+    ],
+    ["to another MAC", toPeer, withSource, "drop notAddressedToUs"],
+    [
+      "on an interface it is not announced on",
+      golden(UNICAST_NDP.probe),
+      elsewhere,
+      "drop notOnThisInterface",
+    ],
+  ];
+  for (const [name, frame, context, want] of cases) {
+    const got = decide(frame, context);
+    const summary = got.kind === "reply" ? toHex(got.frame) : `drop ${got.reason}`;
+    assert.equal(summary, want, name);
+  }
+  assert.equal(observe(golden(UNICAST_NDP.probe), watch), undefined, "a probe is no conflict");
+});
 
 test("observe reports foreign claims on watched IPs and nothing else", () => {
   const cases: [string, Uint8Array, string | undefined][] = [

@@ -17,7 +17,7 @@ const ACCOUNTS = ["controller", "speaker"].map(
 
 test("every RBAC permission granted to IronLB is used", { skip: rootSkipReason() }, () => {
   const cp = useControlPlane();
-  // The RBAC objects as the lab applied them from manifests/parts (test/lab/ironlb.sh).
+  // The RBAC objects as the lab applied them from the install manifest (test/lab/ironlb.sh).
   const list = JSON.parse(
     cp.kubectl([
       "get",

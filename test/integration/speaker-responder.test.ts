@@ -61,7 +61,8 @@ before(async () => {
   removeStaleNamespaces();
   lab = new NetnsLab();
   build();
-  nodeA = await AnnouncerProcess.start(lab, ns.a);
+  // A short reprobe cap, so an address released by the squatter is announced within 2 s.
+  nodeA = await AnnouncerProcess.start(lab, ns.a, { claims: { backoffMaxMs: 2000 } });
   started.push(nodeA);
   nodeB = await AnnouncerProcess.start(lab, ns.b);
   started.push(nodeB);
@@ -218,7 +219,7 @@ test(
 );
 
 test(
-  "conflict while probing: an address another host uses is reported, never answered",
+  "conflict while probing: an address another host uses is held back, then announced once free",
   { skip },
   async () => {
     const { v4, v6 } = VIP.squatted;
@@ -228,12 +229,12 @@ test(
     const c4 = await nodeA.waitForConflict(v4);
     const c6 = await nodeA.waitForConflict(v6);
     assert.deepEqual(
-      [c4.mac, c4.evidence, c4.phase, c4.iface],
-      [mac.squatter, "arpReply", "probing", "eth0"],
+      [c4.mac, c4.evidence, c4.outcome, c4.iface],
+      [mac.squatter, "arpReply", { phase: "probing", retryInMs: 1000 }, "eth0"],
     );
     assert.deepEqual(
-      [c6.mac, c6.evidence, c6.phase],
-      [mac.squatter, "neighborAdvertisement", "probing"],
+      [c6.mac, c6.evidence, c6.outcome],
+      [mac.squatter, "neighborAdvertisement", { phase: "probing", retryInMs: 1000 }],
     );
     await sleep(300);
     assert.deepEqual(
@@ -241,15 +242,33 @@ test(
       [mac.squatter, mac.squatter],
       "only the squatter answers",
     );
-    const { counters, phases } = await nodeA.counters();
-    assert.deepEqual([phases[v4], phases[v6]], ["conflicted", "conflicted"]);
-    assert.equal(counters.gratuitousSent[v4], undefined, "never announced");
-    assert.equal(counters.responsesSent[v4], undefined);
+    const held = await nodeA.counters();
+    assert.deepEqual([held.phases[v4], held.phases[v6]], ["conflicted", "conflicted"]);
+    assert.equal(held.counters.gratuitousSent[v4], undefined, "never announced");
+    assert.equal(held.counters.responsesSent[v4], undefined);
+    assert.ok(held.counters.probesSent >= 4, "probed again while the squatter held them");
+    lab.ip(ns.squatter, ["addr", "del", `${v4}/32`, "dev", "eth0"]);
+    lab.ip(ns.squatter, ["addr", "del", `${v6}/128`, "dev", "eth0"]);
+    const freed = Date.now();
+    await waitFor(
+      "announced after the squatter left",
+      async () => {
+        const { phases } = await nodeA.counters();
+        return phases[v4] === "announcing" && phases[v6] === "announcing" ? true : undefined;
+      },
+      2000 + 500,
+    );
+    const waited = Date.now() - freed;
+    assert.ok(waited <= 2300, `announced ${waited} ms after the squatter left (cap 2 s + probe)`);
+    assert.deepEqual(
+      arping(v4).map((r) => r.mac),
+      [mac.a],
+    );
   },
 );
 
 test(
-  "conflict while announcing: a stranger's ARP from our IP stops our answers",
+  "conflict while announcing: a stranger's ARP from our IP is defended, answers go on",
   { skip },
   async () => {
     await ownOnA({ [VIP.stolen]: null }, [VIP.stolen]);
@@ -257,20 +276,33 @@ test(
       arping(VIP.stolen).map((r) => r.mac),
       [mac.a],
     );
-    lab.exec(
-      ns.squatter,
-      "arping",
-      ["-c", "1", "-w", "1", "-S", VIP.stolen, "-i", "eth0", host(100).v4],
-      {
-        allowFailure: true,
-      },
-    );
+    const claimFromSquatter = () =>
+      lab.exec(
+        ns.squatter,
+        "arping",
+        ["-c", "1", "-w", "1", "-S", VIP.stolen, "-i", "eth0", host(100).v4],
+        { allowFailure: true },
+      );
+    claimFromSquatter();
     const conflict = await nodeA.waitForConflict(VIP.stolen);
     assert.deepEqual(
-      [conflict.mac, conflict.evidence, conflict.phase],
-      [mac.squatter, "arpRequest", "announcing"],
+      [conflict.mac, conflict.evidence, conflict.outcome],
+      [mac.squatter, "arpRequest", { phase: "announcing", defend: true }],
     );
-    assert.deepEqual(arping(VIP.stolen), [], "the node no longer answers");
+    assert.deepEqual(
+      arping(VIP.stolen).map((r) => r.mac),
+      [mac.a],
+      "the node still answers",
+    );
+    claimFromSquatter();
+    await waitFor("a second conflict", () =>
+      nodeA.conflicts.filter((c) => c.ip === VIP.stolen).length >= 2 ? true : undefined,
+    );
+    const second = nodeA.conflicts.filter((c) => c.ip === VIP.stolen)[1];
+    assert.deepEqual(second?.outcome, { phase: "announcing", defend: false }, "1 defense / 10 s");
+    const { counters, phases } = await nodeA.counters();
+    assert.equal(phases[VIP.stolen], "announcing");
+    assert.equal(counters.defensesSent[VIP.stolen], 1);
     assert.deepEqual(nodeA.errors, []);
   },
 );

@@ -36,10 +36,12 @@ token_kubeconfig() {
 }
 
 apply_manifests() {
-  # Everything from manifests/ but the workloads: the lab runs the binaries itself.
-  kubectl apply -f "${root}/manifests/parts/00-namespace.yaml" -f "${root}/crds/" \
-    -f "${root}/manifests/parts/20-rbac-controller.yaml" \
-    -f "${root}/manifests/parts/21-rbac-speaker.yaml" >/dev/null
+  # Everything in the install manifest but the workloads: the lab runs the binaries itself.
+  awk -v workload='\nkind: (Deployment|DaemonSet)\n' '
+    /^---$/ { if (doc !~ workload) printf "%s", doc; doc = "" }
+    { doc = doc $0 "\n" }
+    END { if (doc !~ workload) printf "%s", doc }' "${root}/manifests/ironlb-native.yaml" |
+    kubectl apply -f - >/dev/null
   kubectl wait --for=condition=Established crd --all --timeout=30s >/dev/null
 }
 
@@ -56,10 +58,10 @@ $(tail -n 10 "${lab}/logs/${name}.log")"
   die "${name} not ready after 20 s; see .lab/logs/${name}.log"
 }
 
-# The privileges the manifests give (manifests/parts/3*-*.yaml): the speaker runs as root with
-# only CAP_NET_RAW (capabilities drop ALL, add NET_RAW), the controller with none; neither can
-# gain more (allowPrivilegeEscalation: false = no_new_privs). test/e2e/least-privilege.test.ts
-# checks the running processes.
+# The privileges the manifests give (charts/ironlb/templates/{controller,speaker}.yaml): the
+# speaker runs as root with only CAP_NET_RAW (capabilities drop ALL, add NET_RAW), the controller
+# with none; neither can gain more (allowPrivilegeEscalation: false = no_new_privs).
+# test/e2e/least-privilege.test.ts checks the running processes.
 no_caps=(setpriv --bounding-set=-all --inh-caps=-all --no-new-privs)
 net_raw_only=(setpriv --bounding-set=-all,+net_raw --inh-caps=-all --no-new-privs)
 
@@ -68,10 +70,13 @@ start_controller() {
     --kubeconfig "${lab}/kubeconfig-controller" --metrics-host 127.0.0.1
 }
 
+# The reprobe backoff of an IP another host answers for is capped at 4 s in the lab (production:
+# 60 s), so test/e2e/address-conflict.test.ts sees a freed IP announced within seconds.
 start_speaker() {
   local n=$1
   start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" node "${root}/dist/speaker/main.js" --node-name "${n}" \
-    --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1
+    --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1 \
+    --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}"
 }
 
 all_running() {

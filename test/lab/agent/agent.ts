@@ -10,7 +10,7 @@
 import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
 import { k8sSource } from "../../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../../lib/adapters/logger.js";
-import { describe, objectKey, Reflector } from "../../../lib/adapters/reflector.js";
+import { objectKey, Reflector } from "../../../lib/adapters/reflector.js";
 import type { KubeApi, PodRef } from "./kube-api.js";
 import { toLabNode, type LabNode } from "./lab-nodes.js";
 import { podHash, podNetnsName } from "./names.js";
@@ -20,7 +20,7 @@ import type { PodNetworks } from "./pod-networks.js";
 import { isTerminal, runningStatus, showsRunning, wantsScheduling } from "./pod-plan.js";
 import type { PodRealiser, Placement } from "./pod-realiser.js";
 import type { PodRecord, PodRecords } from "./pod-records.js";
-import { WorkQueue } from "./work-queue.js";
+import { OK, WorkQueue } from "../../../lib/adapters/work-queue.js";
 
 export interface AgentOptions {
   readonly kc: KubeConfig;
@@ -75,11 +75,17 @@ export class LabAgent {
       log: reflectorLog,
       handler: { onEvent: () => this.pods.items().forEach((p) => this.queue.add(objectKey(p))) },
     });
-    this.queue = new WorkQueue((key) => this.reconcile(key), {
-      concurrency: opts.concurrency,
-      onError: (key, e, attempt) =>
-        this.log.warn("reconcile failed, retrying", { pod: key, attempt, err: describe(e) }),
-    });
+    this.queue = new WorkQueue(
+      async (key) => {
+        await this.reconcile(key);
+        return OK;
+      },
+      {
+        concurrency: opts.concurrency,
+        onRetry: (key, reason, attempt) =>
+          this.log.warn("reconcile failed, retrying", { pod: key, attempt, err: reason }),
+      },
+    );
   }
 
   /** Adopts what a previous run left, starts watching; resolves once every pod was handled. */
