@@ -27,19 +27,19 @@ export function serviceView(svc: V1Service): ServiceView | undefined {
 
 /** Ready endpoints per Service, merged over all its EndpointSlices. */
 export function endpointViews(slices: readonly V1EndpointSlice[]): Map<string, EndpointView> {
-  const out = new Map<string, { hasReadyEndpoint: boolean; nodesWithReadyEndpoint: Set<string> }>();
+  const out = new Map<string, { hasEndpoint: boolean; nodesWithEndpoint: Set<string> }>();
   for (const slice of slices) {
     const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (!svc) continue;
     const key = `${slice.metadata?.namespace}/${svc}`;
     const entry = out.get(key) ?? {
-      hasReadyEndpoint: false,
-      nodesWithReadyEndpoint: new Set<string>(),
+      hasEndpoint: false,
+      nodesWithEndpoint: new Set<string>(),
     };
     for (const ep of slice.endpoints ?? []) {
       if (ep.conditions?.ready === false) continue;
-      entry.hasReadyEndpoint = true;
-      if (ep.nodeName) entry.nodesWithReadyEndpoint.add(ep.nodeName);
+      entry.hasEndpoint = true;
+      if (ep.nodeName) entry.nodesWithEndpoint.add(ep.nodeName);
     }
     out.set(key, entry);
   }
