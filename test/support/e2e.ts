@@ -104,6 +104,23 @@ export async function arpAnswerers(ip: string, waitS = 0.3): Promise<string[]> {
   return [...new Set(macs.map((m) => m.toLowerCase()))];
 }
 
+/**
+ * MACs that answered one Neighbor Solicitation for `ip` from the client within `waitMs` (ndisc6
+ * waits for every answer with -m); empty when nobody answered.
+ */
+export async function ndpAnswerers(ip: string, waitMs = 300): Promise<string[]> {
+  const args = ["netns", "exec", CLIENT_NS, "ndisc6", "-m", "-n", "-r", "1", "-w", String(waitMs)];
+  const { stdout } = await run("ip", [...args, ip, "eth0"]).catch(
+    (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }), // non-zero: no answer
+  );
+  const macs = [...stdout.matchAll(/link-layer address: ([0-9a-f:]{17})/gi)].map((m) => m[1] ?? "");
+  return [...new Set(macs.map((m) => m.toLowerCase()))];
+}
+
+/** `arpAnswerers` or `ndpAnswerers`, by the address family of `ip`. */
+export const l2Answerers = (ip: string): Promise<string[]> =>
+  ip.includes(":") ? ndpAnswerers(ip) : arpAnswerers(ip);
+
 export function nodeMac(node: string): string {
   return execFileSync(
     "ip",
