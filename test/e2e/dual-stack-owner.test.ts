@@ -165,16 +165,20 @@ spec: {ipAddressPools: [${POOL}]}
     const windowS = quietWindowS();
     apply(cp, WANTED.map(serviceYaml).join("---\n"));
     const ips = await waitAllIngress();
+    let missing = "";
     await eventually(
       "every Service recorded in a ServiceL2Status and every IP answered",
       async () => {
-        if (recordedNodes().size < WANTED.length) return false;
+        const recorded = recordedNodes();
         const all = [...ips.values()].flat();
         const answered = await Promise.all(all.map(async (ip) => (await l2Answerers(ip)).length));
-        return answered.every((n) => n > 0);
+        const silent = all.filter((_, i) => answered[i] === 0);
+        const unrecorded = WANTED.filter((w) => !recorded.has(w.name)).map((w) => w.name);
+        missing = `no record: ${unrecorded.join(" ") || "-"}; unanswered: ${silent.join(" ") || "-"}`;
+        return unrecorded.length === 0 && silent.length === 0;
       },
       120_000,
-    );
+    ).catch((e: unknown) => assert.fail(`${String(e)} (${missing})`));
     await new Promise((r) => setTimeout(r, 5_000)); // writes of the last claims land
 
     const rv = cp.kubectl([

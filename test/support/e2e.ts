@@ -105,21 +105,21 @@ export async function arpAnswerers(ip: string, waitS = 0.3): Promise<string[]> {
 }
 
 /**
- * MACs that answered one Neighbor Solicitation for `ip` from the client within `waitMs` (ndisc6
- * waits for every answer with -m); empty when nobody answered.
+ * The MAC the client's kernel resolves `ip` to by Neighbor Discovery, afresh (the entry is
+ * flushed first; one ping makes the kernel solicit), or none. Unlike `arpAnswerers` it shows one
+ * answer only, the one the kernel kept.
  */
-export async function ndpAnswerers(ip: string, waitMs = 300): Promise<string[]> {
-  const args = ["netns", "exec", CLIENT_NS, "ndisc6", "-m", "-n", "-r", "1", "-w", String(waitMs)];
-  const { stdout } = await run("ip", [...args, ip, "eth0"]).catch(
-    (e: { stdout?: string }) => ({ stdout: e.stdout ?? "" }), // non-zero: no answer
+export async function ndpResolvedMacs(ip: string): Promise<string[]> {
+  await run("ip", ["-n", CLIENT_NS, "neigh", "flush", "to", ip]);
+  await run("ip", ["netns", "exec", CLIENT_NS, "ping", "-6", "-c", "1", "-W", "1", ip]).catch(
+    () => undefined, // no echo reply needed: the solicitation is what counts
   );
-  const macs = [...stdout.matchAll(/link-layer address: ([0-9a-f:]{17})/gi)].map((m) => m[1] ?? "");
-  return [...new Set(macs.map((m) => m.toLowerCase()))];
+  return clientNeighbourMacs(ip);
 }
 
-/** `arpAnswerers` or `ndpAnswerers`, by the address family of `ip`. */
+/** `arpAnswerers` or `ndpResolvedMacs`, by the address family of `ip`. */
 export const l2Answerers = (ip: string): Promise<string[]> =>
-  ip.includes(":") ? ndpAnswerers(ip) : arpAnswerers(ip);
+  ip.includes(":") ? ndpResolvedMacs(ip) : arpAnswerers(ip);
 
 export function nodeMac(node: string): string {
   return execFileSync(
