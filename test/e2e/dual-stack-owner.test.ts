@@ -181,16 +181,12 @@ spec: {ipAddressPools: [${POOL}]}
     ).catch((e: unknown) => assert.fail(`${String(e)} (${missing})`));
     await new Promise((r) => setTimeout(r, 5_000)); // writes of the last claims land
 
-    const rv = cp.kubectl([
-      "get",
-      "servicel2statuses",
-      "-n",
-      "metallb-system",
-      "-l",
-      SELECTOR,
-      "-o",
-      "jsonpath={.metadata.resourceVersion}",
-    ]);
+    // The list's own resourceVersion (kubectl get wraps items in a List without one): the watch
+    // then shows only what changes after it, no ADDED event per existing record.
+    const listed = cp.kubectl(["get", "--raw", `${STATUS_PATH}?labelSelector=${SELECTOR}`]);
+    const rv = (JSON.parse(listed) as { metadata?: { resourceVersion?: string } }).metadata
+      ?.resourceVersion;
+    assert.ok(rv, `a resourceVersion in the list of ServiceL2Statuses: ${listed.slice(0, 200)}`);
     const watch = recordWatchEvents<{ status?: { serviceName?: string; node?: string } }>(
       cp.kc,
       STATUS_PATH,
