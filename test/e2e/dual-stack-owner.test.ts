@@ -11,6 +11,8 @@ import type { ControlPlane } from "../support/lab.js";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
 import {
   apply,
+  applyNamespacePool,
+  removeNamespacePool,
   assertIronlbRunning,
   deploymentYaml,
   ingressIps,
@@ -126,40 +128,13 @@ async function ownerProblems(ips: ReadonlyMap<string, string[]>): Promise<string
 describe("one owner per dual-stack Service", { skip }, () => {
   before(() => {
     cp = useLab();
-    cp.ensureNamespace(ns);
-    apply(
-      cp,
-      `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: ${POOL}, namespace: metallb-system}
-spec:
-  addresses: ${JSON.stringify(ADDRESSES)}
-  serviceAllocation: {namespaces: [${ns}]}
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: ${POOL}, namespace: metallb-system}
-spec: {ipAddressPools: [${POOL}]}
-`,
-    );
+    applyNamespacePool(cp, ns, POOL, ADDRESSES);
     apply(cp, deploymentYaml(ns, "web", 3));
   });
 
   afterEach(() => assertIronlbRunning());
 
-  after(() => {
-    // Services first, so their addresses and ServiceL2Status records go before the pool does.
-    for (const args of [
-      ["delete", "namespace", ns, "--timeout=90s"],
-      ["delete", "-n", "metallb-system", `ipaddresspool/${POOL}`, `l2advertisement/${POOL}`],
-    ]) {
-      try {
-        cp.kubectl([...args, "--ignore-not-found"]);
-      } catch (e) {
-        process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
-      }
-    }
-  });
+  after(() => removeNamespacePool(cp, ns, POOL));
 
   test("no ServiceL2Status write in a quiet window, and one MAC answers all of a Service's IPs", async () => {
     const windowS = quietWindowS();

@@ -11,6 +11,8 @@ import type { ControlPlane } from "../support/lab.js";
 import { rootSkipReason, uniqueName } from "../support/lab.js";
 import {
   apply,
+  applyNamespacePool,
+  removeNamespacePool,
   arpAnswerers,
   assertIronlbRunning,
   CLIENT_NS,
@@ -53,38 +55,12 @@ function endpointConditions(service: string): SliceEndpoint["conditions"][] {
 describe("externalTrafficPolicy: Local while pods drain", { skip }, () => {
   before(() => {
     cp = useLab();
-    cp.ensureNamespace(ns);
-    apply(
-      cp,
-      `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: ${POOL}, namespace: metallb-system}
-spec:
-  addresses: ${JSON.stringify(ADDRESSES)}
-  serviceAllocation: {namespaces: [${ns}]}
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: {name: ${POOL}, namespace: metallb-system}
-spec: {ipAddressPools: [${POOL}]}
-`,
-    );
+    applyNamespacePool(cp, ns, POOL, ADDRESSES);
   });
 
   afterEach(() => assertIronlbRunning());
 
-  after(() => {
-    for (const args of [
-      ["delete", "namespace", ns, "--timeout=90s"],
-      ["delete", "-n", "metallb-system", `ipaddresspool/${POOL}`, `l2advertisement/${POOL}`],
-    ]) {
-      try {
-        cp.kubectl([...args, "--ignore-not-found"]);
-      } catch (e) {
-        process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
-      }
-    }
-  });
+  after(() => removeNamespacePool(cp, ns, POOL));
 
   test("a Local Service whose only pod is terminating but serving stays announced from its node", async () => {
     apply(

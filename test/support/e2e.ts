@@ -206,3 +206,49 @@ spec:
         - {name: web, image: lab/web, ports: [{containerPort: 80}]}
 `;
 }
+
+/**
+ * An IPAddressPool that only Services of `namespace` may use, with its own L2Advertisement (both
+ * named `pool`), so a test's addresses never mix with another test's.
+ */
+export function applyNamespacePool(
+  cp: ControlPlane,
+  namespace: string,
+  pool: string,
+  addresses: readonly string[],
+): void {
+  cp.ensureNamespace(namespace);
+  apply(
+    cp,
+    `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${pool}, namespace: metallb-system}
+spec:
+  addresses: ${JSON.stringify(addresses)}
+  serviceAllocation: {namespaces: [${namespace}]}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: ${pool}, namespace: metallb-system}
+spec: {ipAddressPools: [${pool}]}
+`,
+  );
+}
+
+/**
+ * Deletes the namespace (its Services first, so their addresses and ServiceL2Status records go
+ * before the pool does), then the pool and L2Advertisement of `applyNamespacePool`. Every step
+ * runs; failures are reported, not thrown (it runs in `after`, also after a failed test).
+ */
+export function removeNamespacePool(cp: ControlPlane, namespace: string, pool: string): void {
+  for (const args of [
+    ["delete", "namespace", namespace, "--timeout=90s"],
+    ["delete", "-n", "metallb-system", `ipaddresspool/${pool}`, `l2advertisement/${pool}`],
+  ]) {
+    try {
+      cp.kubectl([...args, "--ignore-not-found"]);
+    } catch (e) {
+      process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
+    }
+  }
+}
