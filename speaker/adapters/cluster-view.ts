@@ -1,5 +1,11 @@
 /** Builds the speaker core's ClusterView from the objects its reflectors hold. */
-import type { V1EndpointSlice, V1Lease, V1Node, V1Service } from "@kubernetes/client-node";
+import type {
+  V1Endpoint,
+  V1EndpointSlice,
+  V1Lease,
+  V1Node,
+  V1Service,
+} from "@kubernetes/client-node";
 import {
   ALLOCATED_FROM_POOL,
   type IPAddressPool,
@@ -25,25 +31,45 @@ export function serviceView(svc: V1Service): ServiceView | undefined {
   };
 }
 
-/** Ready endpoints per Service, merged over all its EndpointSlices. */
+interface EndpointTally {
+  /** Nodes with a ready endpoint; "" stands for endpoints that name no node. */
+  readonly ready: Set<string>;
+  /** The same for serving endpoints (ready or not: terminating pods that still serve). */
+  readonly serving: Set<string>;
+}
+
+const facts = (nodes: ReadonlySet<string>): EndpointView => ({
+  hasEndpoint: nodes.size > 0,
+  nodesWithEndpoint: new Set([...nodes].filter((n) => n !== "")),
+});
+
+/**
+ * Endpoints per Service, merged over all its EndpointSlices, as kube-proxy and MetalLB count
+ * them: the ready ones; when the Service has none, the serving ones (pods terminating that still
+ * serve, `serving: true` with `terminating: true`), so an announcement survives a rollout or a
+ * drain of its last pods. A condition left unset reads as in the API: `ready` as true, `serving`
+ * as `ready`.
+ */
 export function endpointViews(slices: readonly V1EndpointSlice[]): Map<string, EndpointView> {
-  const out = new Map<string, { hasReadyEndpoint: boolean; nodesWithReadyEndpoint: Set<string> }>();
+  const tallies = new Map<string, EndpointTally>();
   for (const slice of slices) {
     const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (!svc) continue;
     const key = `${slice.metadata?.namespace}/${svc}`;
-    const entry = out.get(key) ?? {
-      hasReadyEndpoint: false,
-      nodesWithReadyEndpoint: new Set<string>(),
-    };
-    for (const ep of slice.endpoints ?? []) {
-      if (ep.conditions?.ready === false) continue;
-      entry.hasReadyEndpoint = true;
-      if (ep.nodeName) entry.nodesWithReadyEndpoint.add(ep.nodeName);
-    }
-    out.set(key, entry);
+    const tally = tallies.get(key) ?? { ready: new Set<string>(), serving: new Set<string>() };
+    for (const ep of slice.endpoints ?? []) count(tally, ep);
+    tallies.set(key, tally);
   }
-  return out;
+  return new Map(
+    [...tallies].map(([key, t]) => [key, facts(t.ready.size > 0 ? t.ready : t.serving)]),
+  );
+}
+
+function count(tally: EndpointTally, ep: V1Endpoint): void {
+  const ready = ep.conditions?.ready !== false;
+  const node = ep.nodeName ?? "";
+  if (ready) tally.ready.add(node);
+  if (ep.conditions?.serving ?? ready) tally.serving.add(node);
 }
 
 export function nodeViews(nodes: readonly V1Node[]): Map<string, NodeView> {

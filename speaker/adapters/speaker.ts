@@ -1,6 +1,7 @@
 /**
  * The speaker's loop. Reflectors and the Lease watch only mark the view dirty; one recompute
- * turns the view into a plan (pure: election per IP), the plan into the IPs this node owns with
+ * turns the view into a plan (pure: one election per announcement unit, the IPs of a Service and
+ * of the Services sharing them), the plan into the IPs this node owns with
  * their interfaces, and hands those to the L2 announcer. Status (ServiceL2Status, nodeAssigned)
  * follows ownership changes. While this node cannot renew its Lease (API away), liveness is
  * frozen, so nothing moves and what it owns keeps being announced.
@@ -27,7 +28,12 @@ import { describe, Reflector } from "../../lib/adapters/reflector.js";
 import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
-import { statusActions, type StatusAction, type StatusRecord } from "../core/status-plan.js";
+import {
+  announcedServices,
+  statusActions,
+  type StatusAction,
+  type StatusRecord,
+} from "../core/status-plan.js";
 import { clusterView, speakerLease } from "./cluster-view.js";
 import { ConflictReporter } from "./conflict-reporter.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
@@ -307,14 +313,7 @@ export class Speaker {
     live: ReadonlySet<string>,
     apiHealthy: boolean,
   ): void {
-    const now = new Map<string, readonly string[]>();
-    for (const plan of plans.values()) {
-      if (plan.election.winner !== this.opts.node) continue;
-      const ifaces = this.owned.get(plan.ip) ?? [];
-      for (const svc of plan.services) {
-        now.set(svc, [...new Set([...(now.get(svc) ?? []), ...ifaces])].sort());
-      }
-    }
+    const now = announcedServices(plans, this.owned, this.opts.node);
     for (const svc of now.keys()) if (!this.announcing.has(svc)) this.nodeAssigned(svc);
     this.announcing = now;
     if (!apiHealthy) return; // writes would fail; the pass after recovery catches up

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ClusterView, ownedBy, planAnnouncements, type ServiceView } from "./announcements.js";
+import { GOLDEN_UNITS } from "./testing/election-golden.js";
 
 const node = (labels: Record<string, string> = {}, networkUnavailable = false) => ({
   labels,
@@ -8,8 +9,8 @@ const node = (labels: Record<string, string> = {}, networkUnavailable = false) =
   excludedByLabel: "node.kubernetes.io/exclude-from-external-load-balancers" in labels,
 });
 const ready = (...nodes: string[]) => ({
-  hasReadyEndpoint: true,
-  nodesWithReadyEndpoint: new Set(nodes),
+  hasEndpoint: true,
+  nodesWithEndpoint: new Set(nodes),
 });
 
 function view(overrides: Partial<ClusterView> = {}): ClusterView {
@@ -80,7 +81,7 @@ test("announcement rules: pools, node selectors, interfaces, Local policy, no en
       want: "zone-b",
     },
     {
-      name: "Local policy: only the node with the ready endpoint",
+      name: "Local policy: only the node with the endpoint",
       v: view({
         services: [{ key: "a/web", ips: ["198.18.0.200"], pool: "p", trafficPolicy: "Local" }],
         endpoints: new Map([["a/web", ready("node3")]]),
@@ -89,7 +90,7 @@ test("announcement rules: pools, node selectors, interfaces, Local policy, no en
       want: "node3",
     },
     {
-      name: "no ready endpoint anywhere: nobody announces",
+      name: "no endpoint anywhere: nobody announces",
       v: view({ endpoints: new Map() }),
       ip: "198.18.0.200",
       want: undefined,
@@ -150,4 +151,105 @@ test("a node that leaves moves only its own IPs", () => {
     else assert.notEqual(after[ip], "node2", ip);
   }
   assert.ok(Object.values(before).includes("node2"));
+});
+
+const svc = (key: string, ips: string[], over: Partial<ServiceView> = {}): ServiceView => ({
+  key,
+  ips,
+  pool: "p",
+  trafficPolicy: "Cluster",
+  ...over,
+});
+
+test("a dual-stack Service is announced from one node, the same on every node", () => {
+  // 20 dual-stack Services: per IP, most would have their two families on different nodes.
+  const services = Array.from({ length: 20 }, (_, i) =>
+    svc(`n/d${i}`, [`2001:db8:18::${200 + i}`, `198.18.0.${200 + i}`]),
+  );
+  const endpoints = new Map(services.map((s) => [s.key, ready("node1")]));
+  const v = view({ services, endpoints });
+  const owners = ["node1", "node2", "node3"].map((n) => {
+    const plans = planAnnouncements(v, n);
+    return services.map((s) => [...new Set(s.ips.map((ip) => plans.get(ip)?.election.winner))]);
+  });
+  for (const [i, s] of services.entries()) {
+    assert.equal(owners[0]?.[i]?.length, 1, `${s.key}: ${String(owners[0]?.[i])}`);
+    assert.deepEqual(owners[1]?.[i], owners[0]?.[i], s.key);
+    assert.deepEqual(owners[2]?.[i], owners[0]?.[i], s.key);
+  }
+  assert.equal(new Set(owners[0]?.flat()).size, 3, "the units still spread over the nodes");
+});
+
+test("golden: each IP is elected with its unit's key and owner", () => {
+  for (const c of GOLDEN_UNITS) {
+    const services = c.services.map((s) => svc(s.key, [...s.ips]));
+    const endpoints = new Map(services.map((s) => [s.key, ready("node1")]));
+    const plans = planAnnouncements(view({ services, endpoints }), "node2");
+    for (const unit of c.units) {
+      for (const ip of unit.ips) {
+        assert.equal(plans.get(ip)?.unit, unit.key, `${c.name}: ${ip}`);
+        assert.equal(plans.get(ip)?.election.winner, unit.owner, `${c.name}: ${ip}`);
+      }
+    }
+    assert.equal(plans.size, new Set(c.units.flatMap((u) => u.ips)).size, c.name);
+  }
+});
+
+test("a unit's rules combine its Services: endpoints, policies and pools", () => {
+  const dual = ["198.18.0.200", "2001:db8:18::200"]; // per IP: node1 and node3
+  const cases: { name: string; v: Partial<ClusterView>; want: string | undefined }[] = [
+    {
+      name: "Local dual-stack: the node with the pod answers both families",
+      v: {
+        services: [svc("a/l", dual, { trafficPolicy: "Local" })],
+        endpoints: new Map([["a/l", ready("node2")]]),
+      },
+      want: "node2",
+    },
+    {
+      name: "a Service sharing the IPv6 address brings its endpoints",
+      v: {
+        services: [
+          svc("a/l", dual, { trafficPolicy: "Local" }),
+          svc("a/m", ["2001:db8:18::200"], { trafficPolicy: "Local" }),
+        ],
+        endpoints: new Map([["a/m", ready("node3")]]),
+      },
+      want: "node3",
+    },
+    {
+      name: "candidates must be selected for every pool of the unit",
+      v: {
+        services: [svc("a/x", dual), svc("a/y", ["2001:db8:18::200"], { pool: "q" })],
+        endpoints: new Map([["a/x", ready("node1")]]),
+        poolLabels: new Map([
+          ["p", {}],
+          ["q", {}],
+        ]),
+        advertisements: [
+          { name: "p", ipAddressPools: ["p"], nodeSelectors: [{ matchLabels: { zone: "b" } }] },
+          { name: "q", ipAddressPools: ["q"], nodeSelectors: [{ matchLabels: { zone: "a" } }] },
+          { name: "q3", ipAddressPools: ["q"], nodeSelectors: [{ matchLabels: { zone: "b" } }] },
+        ],
+        nodes: new Map([
+          ["node1", node({ zone: "a" })],
+          ["node2", node({ zone: "b" })],
+          ["node3", node({ zone: "c" })],
+        ]),
+      },
+      want: "node2",
+    },
+    {
+      name: "a pool without advertisement leaves the whole unit unannounced",
+      v: {
+        services: [svc("a/x", dual), svc("a/y", ["2001:db8:18::200"], { pool: "other-ns" })],
+        endpoints: new Map([["a/x", ready("node1")]]),
+      },
+      want: undefined,
+    },
+  ];
+  for (const c of cases) {
+    const plans = planAnnouncements(view(c.v), "node1");
+    for (const ip of dual) assert.equal(plans.get(ip)?.election.winner, c.want, `${c.name}: ${ip}`);
+  }
 });

@@ -1,8 +1,9 @@
 /**
- * From the cluster as a speaker sees it to what this node must announce: for every IP of every
- * LoadBalancer Service, the L2Advertisements that cover its pool, the election among the nodes
- * they select, and, when this node wins, the interfaces to answer on. Pure, so every speaker
- * computes the same owners from the same view.
+ * From the cluster as a speaker sees it to what this node must announce: the announcement units
+ * (announcement-units.ts: the IPs that move together, every IP of a Service and of the Services
+ * sharing one of them), for each unit the L2Advertisements that cover its pool, one election among
+ * the nodes they select, and, when this node wins, the interfaces to answer on for each IP. Pure,
+ * so every speaker computes the same owners from the same view.
  */
 import type { Labels } from "../../lib/core/label-selector.js";
 import {
@@ -10,10 +11,11 @@ import {
   type L2AdvertisementSpec,
   selectsNode,
 } from "../../lib/core/l2-advertisement.js";
-import { canonicalIp } from "../../lib/core/ip.js";
+import { type AnnouncementUnit, announcementUnits } from "./announcement-units.js";
 import {
   elect,
   type Election,
+  type EndpointFacts,
   type NodeFacts,
   type ServiceEndpoints,
   type TrafficPolicy,
@@ -28,10 +30,8 @@ export interface ServiceView {
   readonly trafficPolicy: TrafficPolicy;
 }
 
-export interface EndpointView {
-  readonly hasReadyEndpoint: boolean;
-  readonly nodesWithReadyEndpoint: ReadonlySet<string>;
-}
+/** A Service's endpoints as election counts them: ready, else serving (see election.ts). */
+export type EndpointView = EndpointFacts;
 
 export interface NodeView extends NodeFacts {
   readonly labels: Labels;
@@ -39,7 +39,7 @@ export interface NodeView extends NodeFacts {
 
 export interface ClusterView {
   readonly services: readonly ServiceView[];
-  /** By service key; a service without an entry has no ready endpoint. */
+  /** By service key; a service without an entry has no endpoint. */
   readonly endpoints: ReadonlyMap<string, EndpointView>;
   readonly nodes: ReadonlyMap<string, NodeView>;
   readonly poolLabels: ReadonlyMap<string, Labels>;
@@ -50,31 +50,18 @@ export interface ClusterView {
 export interface IpPlan {
   readonly ip: string;
   readonly pool: string;
+  /** The key of the IP's announcement unit (its lowest IP): every IP of a unit has one winner. */
+  readonly unit: string;
   /** Service keys using the IP (several when shared). */
   readonly services: readonly string[];
+  /** The unit's election, shared by all its IPs. */
   readonly election: Election;
   /** Interfaces this node answers on when it wins; undefined: every eligible interface. */
   readonly interfaces: readonly string[] | undefined;
 }
 
-const NO_ENDPOINTS: EndpointView = { hasReadyEndpoint: false, nodesWithReadyEndpoint: new Set() };
-
-function groupByIp(
-  services: readonly ServiceView[],
-): Map<string, { pool: string; services: ServiceView[] }> {
-  const byIp = new Map<string, { pool: string; services: ServiceView[] }>();
-  for (const svc of services) {
-    if (svc.pool === undefined) continue;
-    for (const raw of svc.ips) {
-      const ip = canonicalIp(raw);
-      if (!ip) continue;
-      const entry = byIp.get(ip) ?? { pool: svc.pool, services: [] };
-      entry.services.push(svc);
-      byIp.set(ip, entry);
-    }
-  }
-  return byIp;
-}
+const NO_ENDPOINTS: EndpointView = { hasEndpoint: false, nodesWithEndpoint: new Set() };
+const NOBODY: Election = { winner: undefined, outcome: "noCandidates", reasons: new Map() };
 
 /** Interfaces of the advertisements selecting `node`; undefined when one of them allows all. */
 function interfacesFor(
@@ -90,48 +77,74 @@ function interfacesFor(
   return [...names].sort();
 }
 
-function planIp(
-  view: ClusterView,
-  ip: string,
-  pool: string,
-  services: readonly ServiceView[],
-  thisNode: string,
-): IpPlan {
-  const advs = view.poolLabels.has(pool)
+/** The L2Advertisements covering `pool`; none for a pool of another namespace (another IronLB). */
+const advertisementsOf = (view: ClusterView, pool: string): L2AdvertisementSpec[] =>
+  view.poolLabels.has(pool)
     ? view.advertisements.filter((a) => advertisesPool(a, pool, view.poolLabels.get(pool) ?? {}))
-    : []; // a pool of another namespace (another IronLB): never ours to announce
-  const selected = (node: string): boolean =>
-    advs.some((a) => selectsNode(a, view.nodes.get(node)?.labels ?? {}));
-  const endpoints: ServiceEndpoints[] = services.map((s) => ({
+    : [];
+
+/**
+ * One election for the unit. Its candidates are the nodes selected by an advertisement of every
+ * pool its Services come from (one pool, but for hand-written annotations), so it is announced
+ * only where each of its IPs may be; a pool without advertisement leaves the unit unannounced.
+ */
+function electUnit(
+  view: ClusterView,
+  unit: AnnouncementUnit,
+  members: readonly ServiceView[],
+  advsByPool: ReadonlyMap<string, readonly L2AdvertisementSpec[]>,
+): Election {
+  const advs = [...advsByPool.values()];
+  // Not announced by anyone: skip the hashing (most IPs of other IronLB instances).
+  if (advs.some((a) => a.length === 0)) return NOBODY;
+  const selected = (node: string): boolean => {
+    const labels = view.nodes.get(node)?.labels ?? {};
+    return advs.every((forPool) => forPool.some((a) => selectsNode(a, labels)));
+  };
+  const services: ServiceEndpoints[] = members.map((s) => ({
     trafficPolicy: s.trafficPolicy,
     ...(view.endpoints.get(s.key) ?? NO_ENDPOINTS),
   }));
-  if (advs.length === 0) {
-    // Not announced by anyone: skip the hashing (most IPs of other IronLB instances).
-    const election: Election = { winner: undefined, outcome: "noCandidates", reasons: new Map() };
-    return { ip, pool, services: services.map((s) => s.key).sort(), election, interfaces: [] };
-  }
-  const election = elect(ip, {
+  return elect(unit.key, {
     liveSpeakers: view.liveSpeakers,
     nodes: view.nodes,
     selectedByL2Advertisement: selected,
-    services: endpoints,
+    services,
   });
-  const mine = election.winner === thisNode;
-  return {
-    ip,
-    pool,
-    services: services.map((s) => s.key).sort(),
-    election,
-    interfaces: mine ? interfacesFor(advs, view.nodes.get(thisNode)) : [],
-  };
 }
 
+function planUnit(
+  view: ClusterView,
+  unit: AnnouncementUnit,
+  byKey: ReadonlyMap<string, ServiceView>,
+  thisNode: string,
+): IpPlan[] {
+  const members = unit.services.flatMap((k) => byKey.get(k) ?? []);
+  const advsByPool = new Map(
+    members.map((s) => [s.pool ?? "", advertisementsOf(view, s.pool ?? "")]),
+  );
+  const election = electUnit(view, unit, members, advsByPool);
+  const mine = election.winner === thisNode;
+  return unit.ips.map((ip) => {
+    const services = unit.servicesOf.get(ip) ?? [];
+    const pool = byKey.get(services[0] ?? "")?.pool ?? "";
+    return {
+      ip,
+      pool,
+      unit: unit.key,
+      services,
+      election,
+      interfaces: mine ? interfacesFor(advsByPool.get(pool) ?? [], view.nodes.get(thisNode)) : [],
+    };
+  });
+}
 /** The plan of every IP IronLB assigned, keyed by canonical IP. */
 export function planAnnouncements(view: ClusterView, thisNode: string): Map<string, IpPlan> {
+  const ours = view.services.filter((s) => s.pool !== undefined);
+  const byKey = new Map(ours.map((s) => [s.key, s]));
   const plans = new Map<string, IpPlan>();
-  for (const [ip, { pool, services }] of groupByIp(view.services)) {
-    plans.set(ip, planIp(view, ip, pool, services, thisNode));
+  for (const unit of announcementUnits(ours)) {
+    for (const plan of planUnit(view, unit, byKey, thisNode)) plans.set(plan.ip, plan);
   }
   return plans;
 }

@@ -1,14 +1,21 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { elect, type CandidateInput, type NodeFacts, type ServiceEndpoints } from "./election.js";
+import {
+  elect,
+  electionHash,
+  type CandidateInput,
+  type NodeFacts,
+  type ServiceEndpoints,
+} from "./election.js";
+import { GOLDEN_HASHES, GOLDEN_OWNERS } from "./testing/election-golden.js";
 
 const NODES = ["node1", "node2", "node3"];
 const OK: NodeFacts = { networkUnavailable: false, excludedByLabel: false };
 const cluster: ServiceEndpoints = {
   trafficPolicy: "Cluster",
-  hasReadyEndpoint: true,
-  nodesWithReadyEndpoint: new Set(["node1"]),
+  hasEndpoint: true,
+  nodesWithEndpoint: new Set(["node1"]),
 };
 
 function input(over: Partial<CandidateInput> = {}, nodes = NODES): CandidateInput {
@@ -38,6 +45,16 @@ test("the winner is the candidate with the smallest sha256(node#ip)", () => {
   }
 });
 
+test("golden: the hash is sha256sum of node#key and the owner the smallest digest", () => {
+  for (const [key, byNode] of Object.entries(GOLDEN_HASHES)) {
+    for (const [node, digest] of Object.entries(byNode)) {
+      assert.equal(electionHash(node, key), digest, `${node}#${key}`);
+    }
+    assert.equal(elect(key, input()).winner, GOLDEN_OWNERS[key], key);
+    assert.equal(elect(key, input({}, [...NODES].reverse())).winner, GOLDEN_OWNERS[key], key);
+  }
+});
+
 test("the IP is hashed in canonical text, so every spelling elects the same node", () => {
   const canonical = elect("2001:db8:18::200", input()).winner;
   for (const spelling of ["2001:DB8:18::200", "2001:db8:18:0:0:0:0:200"]) {
@@ -59,8 +76,8 @@ test("every node computes the same answer whatever order its view lists nodes in
 test("each rule excludes a node with its reason, in rule order", () => {
   const local = (nodes: string[]): ServiceEndpoints => ({
     trafficPolicy: "Local",
-    hasReadyEndpoint: nodes.length > 0,
-    nodesWithReadyEndpoint: new Set(nodes),
+    hasEndpoint: nodes.length > 0,
+    nodesWithEndpoint: new Set(nodes),
   });
   const facts = (over: Partial<NodeFacts>) =>
     new Map(NODES.map((n) => [n, { ...OK, ...(n === "node1" ? over : {}) }]));
@@ -99,26 +116,26 @@ test("each rule excludes a node with its reason, in rule order", () => {
   }
 });
 
-test("Local only elects among nodes with a ready local endpoint", () => {
+test("Local only elects among nodes with a local endpoint", () => {
   const local: ServiceEndpoints = {
     trafficPolicy: "Local",
-    hasReadyEndpoint: true,
-    nodesWithReadyEndpoint: new Set(["node3"]),
+    hasEndpoint: true,
+    nodesWithEndpoint: new Set(["node3"]),
   };
   for (const ip of ips(20))
     assert.equal(elect(ip, input({ services: [local] })).winner, "node3", ip);
 });
 
-test("nothing is announced without a ready endpoint anywhere", () => {
+test("nothing is announced without an endpoint anywhere", () => {
   const none: ServiceEndpoints = {
     trafficPolicy: "Cluster",
-    hasReadyEndpoint: false,
-    nodesWithReadyEndpoint: new Set(),
+    hasEndpoint: false,
+    nodesWithEndpoint: new Set(),
   };
   const cases: [string, readonly ServiceEndpoints[]][] = [
     ["no service", []],
-    ["service without ready endpoints", [none]],
-    ["two services, neither ready", [none, { ...none, trafficPolicy: "Local" }]],
+    ["service without endpoints", [none]],
+    ["two services, neither with endpoints", [none, { ...none, trafficPolicy: "Local" }]],
   ];
   for (const [name, services] of cases) {
     const got = elect(
@@ -126,12 +143,12 @@ test("nothing is announced without a ready endpoint anywhere", () => {
       input({ services, liveSpeakers: new Set(["node1", "node2"]) }),
     );
     assert.equal(got.winner, undefined, name);
-    assert.equal(got.outcome, "noReadyEndpoint", name);
+    assert.equal(got.outcome, "noEndpoint", name);
     assert.deepEqual(
       [...got.reasons],
       [
-        ["node1", "noReadyEndpoint"],
-        ["node2", "noReadyEndpoint"],
+        ["node1", "noEndpoint"],
+        ["node2", "noEndpoint"],
         ["node3", "notLive"],
       ],
       name,
@@ -148,8 +165,8 @@ test("no candidate at all is its own outcome", () => {
 test("services sharing an IP combine as a union", () => {
   const local = (nodes: string[], ready = nodes.length > 0): ServiceEndpoints => ({
     trafficPolicy: "Local",
-    hasReadyEndpoint: ready,
-    nodesWithReadyEndpoint: new Set(nodes),
+    hasEndpoint: ready,
+    nodesWithEndpoint: new Set(nodes),
   });
   const cases: [string, ServiceEndpoints[], string[]][] = [
     [
@@ -157,8 +174,8 @@ test("services sharing an IP combine as a union", () => {
       [local(["node1"]), local(["node2"])],
       ["node1", "node2"],
     ],
-    ["a ready Cluster service opens every node", [local(["node1"]), cluster], NODES],
-    ["an unready service adds nothing", [local(["node1"]), local([])], ["node1"]],
+    ["a Cluster service with endpoints opens every node", [local(["node1"]), cluster], NODES],
+    ["a service without endpoints adds nothing", [local(["node1"]), local([])], ["node1"]],
   ];
   for (const [name, services, eligible] of cases) {
     const got = elect("198.18.0.200", input({ services }));

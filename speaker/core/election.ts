@@ -1,19 +1,24 @@
 /**
- * Which node announces an IP. Pure: every speaker feeds it the same cluster view and so computes
- * the same owner without talking to the others. Election is per IP, never per Service, so the
- * services sharing an IP always have one owner.
+ * Which node announces an announcement unit (announcement-units.ts: every IP of a Service, both
+ * families included, and of every Service sharing one of them). Pure: every speaker feeds it the
+ * same cluster view and so computes the same owner without talking to the others. One election
+ * per unit, so a dual-stack Service is answered from one node and the Services sharing an IP
+ * always have one owner.
  *
  * Candidates are the live speakers minus nodes with NetworkUnavailable=True, minus nodes labelled
  * `node.kubernetes.io/exclude-from-external-load-balancers`, minus nodes that no L2Advertisement
- * of the IP's pool selects, and, when every service with ready endpoints on the IP uses
- * `externalTrafficPolicy: Local`, minus nodes without a ready local endpoint. The winner is the
- * candidate with the smallest hex sha256(node + "#" + ip), as in MetalLB, with the IP in
- * canonical text, so both agree on the owner given the same candidates.
+ * of the unit's pool selects, and, when every Service of the unit with endpoints uses
+ * `externalTrafficPolicy: Local`, minus nodes without a local endpoint. The winner is the
+ * candidate with the smallest hex sha256(node + "#" + unit key), the key being the unit's lowest
+ * IP in canonical text, so all agree on the owner given the same candidates.
  *
- * Services sharing one IP combine as a union: the IP is announced when at least one of them has a
- * ready endpoint; a node qualifies when some ready `Cluster` service exists (any node can forward
- * it) or it has a ready local endpoint of at least one ready `Local` service. (The allocator only
- * lets services share an IP when their traffic policies match, and for `Local` their selectors.)
+ * A Service's endpoints are its ready ones, or, when none is ready, its serving ones (pods that
+ * terminate but still serve), as kube-proxy and MetalLB count them (cluster-view.ts).
+ *
+ * The Services of a unit combine as a union: the unit is announced when at least one of them has
+ * an endpoint; a node qualifies when some `Cluster` Service with endpoints exists (any node can
+ * forward it) or it has a local endpoint of at least one `Local` Service. (The allocator only
+ * lets Services share an IP when their traffic policies match, and for `Local` their selectors.)
  */
 import { createHash } from "node:crypto";
 import { canonicalIp } from "../../lib/core/ip.js";
@@ -23,11 +28,11 @@ export const ELECTION_REASON = {
   networkUnavailable: "networkUnavailable",
   excludedByLabel: "excludedByLabel",
   notSelectedByL2Advertisement: "notSelectedByL2Advertisement",
-  noReadyEndpoint: "noReadyEndpoint",
+  noEndpoint: "noEndpoint",
   noLocalEndpoint: "noLocalEndpoint",
   lostHash: "lostHash",
 } as const;
-/** Why a node does not announce the IP; the first rule that fails, in the order above. */
+/** Why a node does not announce the unit; the first rule that fails, in the order above. */
 export type ElectionReason = (typeof ELECTION_REASON)[keyof typeof ELECTION_REASON];
 
 /** Facts about one Node object. A live speaker with no facts is treated as having no flags. */
@@ -40,13 +45,20 @@ export interface NodeFacts {
 
 export type TrafficPolicy = "Cluster" | "Local";
 
-/** One service using the IP, reduced to what election needs from its EndpointSlices. */
-export interface ServiceEndpoints {
+/**
+ * The endpoints of one Service, as election counts them: the ready ones, or, when the Service has
+ * no ready endpoint, the serving (terminating) ones.
+ */
+export interface EndpointFacts {
+  /** Any such endpoint exists, whether or not it names a node. */
+  readonly hasEndpoint: boolean;
+  /** Nodes hosting at least one such endpoint. */
+  readonly nodesWithEndpoint: ReadonlySet<string>;
+}
+
+/** One Service of the unit, reduced to what election needs. */
+export interface ServiceEndpoints extends EndpointFacts {
   readonly trafficPolicy: TrafficPolicy;
-  /** Any ready endpoint exists, whether or not it names a node. */
-  readonly hasReadyEndpoint: boolean;
-  /** Nodes hosting at least one ready endpoint of the service. */
-  readonly nodesWithReadyEndpoint: ReadonlySet<string>;
 }
 
 export interface CandidateInput {
@@ -54,13 +66,13 @@ export interface CandidateInput {
   readonly liveSpeakers: ReadonlySet<string>;
   /** Known Node objects; nodes here without a live speaker get `notLive`. */
   readonly nodes: ReadonlyMap<string, NodeFacts>;
-  /** Nodes selected by at least one L2Advertisement of the IP's pool (selector matched outside). */
+  /** Nodes selected by an L2Advertisement of the unit's pool (selector matched outside). */
   readonly selectedByL2Advertisement: ReadonlySet<string> | ((node: string) => boolean);
-  /** Every service the IP is assigned to (usually one; several when shared). */
+  /** Every Service of the unit (usually one; several when IPs are shared). */
   readonly services: readonly ServiceEndpoints[];
 }
 
-export type ElectionOutcome = "elected" | "noReadyEndpoint" | "noCandidates";
+export type ElectionOutcome = "elected" | "noEndpoint" | "noCandidates";
 
 export interface Election {
   readonly winner: string | undefined;
@@ -69,26 +81,24 @@ export interface Election {
   readonly reasons: ReadonlyMap<string, ElectionReason>;
 }
 
-/** The value compared between candidates: hex sha256 of `node#ip`. */
-export const electionHash = (node: string, ip: string): string =>
-  createHash("sha256").update(`${node}#${ip}`).digest("hex");
+/** The value compared between candidates: hex sha256 of `node#key`. */
+export const electionHash = (node: string, key: string): string =>
+  createHash("sha256").update(`${node}#${key}`).digest("hex");
 
 const isSelected = (input: CandidateInput, node: string): boolean =>
   typeof input.selectedByL2Advertisement === "function"
     ? input.selectedByL2Advertisement(node)
     : input.selectedByL2Advertisement.has(node);
 
-/** Whether a node can forward traffic for the IP, given the services using it. */
+/** Whether a node can forward traffic for the unit, given its Services. */
 function endpointRule(
   services: readonly ServiceEndpoints[],
 ): (node: string) => ElectionReason | undefined {
-  const ready = services.filter((s) => s.hasReadyEndpoint);
-  if (ready.length === 0) return () => ELECTION_REASON.noReadyEndpoint;
-  if (ready.some((s) => s.trafficPolicy === "Cluster")) return () => undefined;
+  const served = services.filter((s) => s.hasEndpoint);
+  if (served.length === 0) return () => ELECTION_REASON.noEndpoint;
+  if (served.some((s) => s.trafficPolicy === "Cluster")) return () => undefined;
   return (node) =>
-    ready.some((s) => s.nodesWithReadyEndpoint.has(node))
-      ? undefined
-      : ELECTION_REASON.noLocalEndpoint;
+    served.some((s) => s.nodesWithEndpoint.has(node)) ? undefined : ELECTION_REASON.noLocalEndpoint;
 }
 
 function disqualify(
@@ -104,9 +114,12 @@ function disqualify(
   return endpoints(node);
 }
 
-/** Elects the node that announces `ip`. Input order never changes the answer. */
-export function elect(ip: string, input: CandidateInput): Election {
-  const key = canonicalIp(ip) ?? ip;
+/**
+ * Elects the node that announces the unit keyed `unitKey` (its lowest IP; any spelling, hashed in
+ * canonical text). Input order never changes the answer.
+ */
+export function elect(unitKey: string, input: CandidateInput): Election {
+  const key = canonicalIp(unitKey) ?? unitKey;
   const endpoints = endpointRule(input.services);
   const reasons = new Map<string, ElectionReason>();
   let best: { node: string; hash: string } | undefined;
@@ -133,7 +146,7 @@ function outcomeOf(
   services: readonly ServiceEndpoints[],
 ): ElectionOutcome {
   if (winner !== undefined) return "elected";
-  return services.some((s) => s.hasReadyEndpoint) ? "noCandidates" : "noReadyEndpoint";
+  return services.some((s) => s.hasEndpoint) ? "noCandidates" : "noEndpoint";
 }
 
 const sortedByNode = <V>(map: Map<string, V>): Map<string, V> =>

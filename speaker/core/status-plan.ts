@@ -4,12 +4,18 @@
  * peer removed after this node took the Service back, is put right on the next pass).
  *
  * A record is one per Service (its name is derived from the Service), holding the announcing node.
+ * That is consistent because election is per announcement unit, which holds every IP of a Service:
+ * one node announces all of a Service's IPs, so at most one node claims its record (per-IP
+ * election let the IPv4 and IPv6 owners of a dual-stack Service claim it back from each other on
+ * every pass).
  * - This node announces a Service: the record must exist, name this node and its interfaces.
  * - A record names this node for a Service it does not announce (ownership moved, the Service
  *   was deleted): this node removes it.
  * - A record of a Service that no longer exists, naming a node whose speaker is not live: nobody
  *   else will remove it, so any live speaker does.
  */
+
+import type { IpPlan } from "./announcements.js";
 
 /** A ServiceL2Status as read from the cluster. */
 export interface StatusRecord {
@@ -78,4 +84,25 @@ export function statusActions(input: StatusInput): StatusAction[] {
     }
   }
   return actions;
+}
+
+/**
+ * The Services `node` announces, each with the interfaces it answers on for any of the Service's
+ * IPs (`interfaces`: IP -> interfaces, as chosen for what the node owns), sorted.
+ */
+export function announcedServices(
+  plans: ReadonlyMap<string, IpPlan>,
+  interfaces: ReadonlyMap<string, readonly string[]>,
+  node: string,
+): Map<string, readonly string[]> {
+  const names = new Map<string, Set<string>>();
+  for (const plan of plans.values()) {
+    if (plan.election.winner !== node) continue;
+    for (const svc of plan.services) {
+      const set = names.get(svc) ?? new Set<string>();
+      for (const name of interfaces.get(plan.ip) ?? []) set.add(name);
+      names.set(svc, set);
+    }
+  }
+  return new Map([...names].map(([svc, set]) => [svc, [...set].sort()]));
 }

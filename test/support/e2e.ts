@@ -104,6 +104,23 @@ export async function arpAnswerers(ip: string, waitS = 0.3): Promise<string[]> {
   return [...new Set(macs.map((m) => m.toLowerCase()))];
 }
 
+/**
+ * The MAC the client's kernel resolves `ip` to by Neighbor Discovery, afresh (the entry is
+ * flushed first; one ping makes the kernel solicit), or none. Unlike `arpAnswerers` it shows one
+ * answer only, the one the kernel kept.
+ */
+export async function ndpResolvedMacs(ip: string): Promise<string[]> {
+  await run("ip", ["-n", CLIENT_NS, "neigh", "flush", "to", ip]);
+  await run("ip", ["netns", "exec", CLIENT_NS, "ping", "-6", "-c", "1", "-W", "1", ip]).catch(
+    () => undefined, // no echo reply needed: the solicitation is what counts
+  );
+  return clientNeighbourMacs(ip);
+}
+
+/** `arpAnswerers` or `ndpResolvedMacs`, by the address family of `ip`. */
+export const l2Answerers = (ip: string): Promise<string[]> =>
+  ip.includes(":") ? ndpResolvedMacs(ip) : arpAnswerers(ip);
+
 export function nodeMac(node: string): string {
   return execFileSync(
     "ip",
@@ -188,4 +205,50 @@ spec:
       containers:
         - {name: web, image: lab/web, ports: [{containerPort: 80}]}
 `;
+}
+
+/**
+ * An IPAddressPool that only Services of `namespace` may use, with its own L2Advertisement (both
+ * named `pool`), so a test's addresses never mix with another test's.
+ */
+export function applyNamespacePool(
+  cp: ControlPlane,
+  namespace: string,
+  pool: string,
+  addresses: readonly string[],
+): void {
+  cp.ensureNamespace(namespace);
+  apply(
+    cp,
+    `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${pool}, namespace: metallb-system}
+spec:
+  addresses: ${JSON.stringify(addresses)}
+  serviceAllocation: {namespaces: [${namespace}]}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: ${pool}, namespace: metallb-system}
+spec: {ipAddressPools: [${pool}]}
+`,
+  );
+}
+
+/**
+ * Deletes the namespace (its Services first, so their addresses and ServiceL2Status records go
+ * before the pool does), then the pool and L2Advertisement of `applyNamespacePool`. Every step
+ * runs; failures are reported, not thrown (it runs in `after`, also after a failed test).
+ */
+export function removeNamespacePool(cp: ControlPlane, namespace: string, pool: string): void {
+  for (const args of [
+    ["delete", "namespace", namespace, "--timeout=90s"],
+    ["delete", "-n", "metallb-system", `ipaddresspool/${pool}`, `l2advertisement/${pool}`],
+  ]) {
+    try {
+      cp.kubectl([...args, "--ignore-not-found"]);
+    } catch (e) {
+      process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
+    }
+  }
 }

@@ -56,3 +56,38 @@ export function waitForWatchEvent<T>(
   });
   return { ready, event };
 }
+
+/**
+ * Records every event of a watch on `path` from `resourceVersion` on, until `stop()`, which
+ * returns them (each a new resourceVersion of one object). `ready` resolves once it is open.
+ */
+export function recordWatchEvents<T>(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string>,
+): { ready: Promise<void>; stop: () => WatchEvent<T>[] } {
+  const events: WatchEvent<T>[] = [];
+  let failure: Error | undefined;
+  let abort: AbortController | undefined;
+  let stopped = false;
+  const ready = new Watch(kc)
+    .watch(
+      path,
+      query,
+      (type, object: T) => void events.push({ type, object }),
+      (e: unknown) => {
+        // Closed by the server (or failed) before stop(): events may be missing.
+        if (!stopped) failure = asError(e ?? new Error("closed by the server"));
+      },
+    )
+    .then((controller) => void (abort = controller));
+  return {
+    ready,
+    stop: () => {
+      stopped = true;
+      abort?.abort();
+      if (failure) throw new Error(`the watch on ${path} ended early`, { cause: failure });
+      return events;
+    },
+  };
+}

@@ -4,7 +4,8 @@
  * realiser and the API:
  *   unscheduled               -> bind to the least-loaded matching node
  *   bound to a lab node       -> network namespace + server, then pods/status Running + Ready
- *   deletionTimestamp / gone  -> stop server, remove namespace, finalize the deletion (grace 0)
+ *   deletionTimestamp / gone  -> stop server, remove namespace, finalize the deletion (grace 0);
+ *                                with a preStop sleep, only once it is over (the pod serves on)
  * Pods on other nodes, or meant for another scheduler, are left alone.
  */
 import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
@@ -17,7 +18,13 @@ import { podHash, podNetnsName } from "./names.js";
 import { chooseNode } from "./node-choice.js";
 import { freeIndex, indexOf, parsePodCidrs } from "./pod-addresses.js";
 import type { PodNetworks } from "./pod-networks.js";
-import { isTerminal, runningStatus, showsRunning, wantsScheduling } from "./pod-plan.js";
+import {
+  isTerminal,
+  runningStatus,
+  servesUntil,
+  showsRunning,
+  wantsScheduling,
+} from "./pod-plan.js";
 import type { PodRealiser, Placement } from "./pod-realiser.js";
 import type { PodRecord, PodRecords } from "./pod-records.js";
 import { OK, WorkQueue } from "../../../lib/adapters/work-queue.js";
@@ -164,6 +171,7 @@ export class LabAgent {
   private async reconcile(key: string): Promise<void> {
     const pod = this.pods.get(key);
     const record = this.realised.get(key);
+    if (record && pod?.metadata?.uid === record.uid && this.drains(key, pod)) return;
     if (record && !this.stillRuns(record, pod)) await this.teardown(record);
     if (!pod) return this.forget(key);
     if (isTerminal(pod)) return;
@@ -171,6 +179,18 @@ export class LabAgent {
     if (wantsScheduling(pod)) return this.schedule(key, pod);
     const nodeName = pod.spec?.nodeName;
     if (this.isLabNode(nodeName)) await this.run(key, pod, nodeName);
+  }
+
+  /**
+   * A pod being deleted whose preStop sleep is not over keeps serving (EndpointSlices show it
+   * serving and terminating); it is looked at again when the sleep ends.
+   */
+  private drains(key: string, pod: V1Pod): boolean {
+    const until = servesUntil(pod);
+    const left = until ? until.getTime() - this.now().getTime() : 0;
+    if (left <= 0) return false;
+    setTimeout(() => this.queue.add(key), left + 10).unref();
+    return true;
   }
 
   private forget(key: string): void {

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
-import { runningStatus, servedPorts, showsRunning, wantsScheduling } from "./pod-plan.js";
+import {
+  runningStatus,
+  servedPorts,
+  servesUntil,
+  showsRunning,
+  wantsScheduling,
+} from "./pod-plan.js";
 
 const pod = (
   spec: Partial<NonNullable<V1Pod["spec"]>> = {},
@@ -130,4 +136,38 @@ test("showsRunning is true only for Running + Ready with exactly these pod IPs",
   for (const c of cases) {
     assert.equal(showsRunning(pod({}, { status: c.status }), ["198.19.1.2"]), c.want, c.name);
   }
+});
+
+test("servesUntil: a preStop sleep keeps a deleted pod serving, within its grace period", () => {
+  // Deleted at 12:00:00 with a grace period of 30 s: deletionTimestamp 12:00:30.
+  const deleted = (grace: number | undefined, sleeps: (number | undefined)[]): V1Pod =>
+    pod(
+      {
+        containers: sleeps.map((seconds, i) => ({
+          name: `c${i}`,
+          ...(seconds === undefined ? {} : { lifecycle: { preStop: { sleep: { seconds } } } }),
+        })),
+      },
+      {
+        metadata: {
+          name: "web-1",
+          deletionTimestamp: new Date(Date.parse("2026-01-01T12:00:00Z") + (grace ?? 0) * 1000),
+          ...(grace === undefined ? {} : { deletionGracePeriodSeconds: grace }),
+        },
+      },
+    );
+  const cases: [string, V1Pod, string | undefined][] = [
+    ["preStop sleep 20 s of 30", deleted(30, [20]), "2026-01-01T12:00:20.000Z"],
+    ["the longest hook of two containers", deleted(30, [5, 12]), "2026-01-01T12:00:12.000Z"],
+    ["a hook longer than the grace period is cut", deleted(10, [60]), "2026-01-01T12:00:10.000Z"],
+    ["no hook: stops at once", deleted(30, [undefined]), undefined],
+    ["grace period 0 (forced): stops at once", deleted(0, [20]), undefined],
+    ["grace period unknown: stops at once", deleted(undefined, [20]), undefined],
+    [
+      "not being deleted",
+      pod({ containers: [{ name: "c", lifecycle: { preStop: { sleep: { seconds: 5 } } } }] }),
+      undefined,
+    ],
+  ];
+  for (const [name, p, want] of cases) assert.equal(servesUntil(p)?.toISOString(), want, name);
 });

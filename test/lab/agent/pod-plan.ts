@@ -100,3 +100,20 @@ export function showsRunning(pod: V1Pod, podIPs: readonly string[]): boolean {
     shown.every((ip, i) => ip === podIPs[i])
   );
 }
+
+/**
+ * Until when a pod being deleted keeps serving: a kubelet runs each container's preStop hook
+ * before it stops the container, so a preStop `sleep` of N seconds keeps the pod serving N
+ * seconds after the deletion, never beyond the grace period (the lab's containers stop at once
+ * otherwise). Undefined when the pod is not being deleted gracefully or has no such hook.
+ */
+export function servesUntil(pod: V1Pod): Date | undefined {
+  const deletion = pod.metadata?.deletionTimestamp;
+  const grace = pod.metadata?.deletionGracePeriodSeconds ?? 0;
+  if (!deletion || grace <= 0) return undefined;
+  const hooks = (pod.spec?.containers ?? []).map((c) => c.lifecycle?.preStop?.sleep?.seconds ?? 0);
+  const sleep = Math.min(Math.max(0, ...hooks), grace);
+  if (sleep <= 0) return undefined;
+  // The apiserver sets deletionTimestamp to the time of the delete plus the grace period.
+  return new Date(new Date(deletion).getTime() - (grace - sleep) * 1000);
+}
