@@ -91,6 +91,39 @@ describe("records", () => {
     );
   });
 
+  test("with no ready endpoint, terminating pods that still serve count (as the speaker)", () => {
+    const draining = (node: string, serving: boolean) => ({
+      addresses: ["198.19.2.9"],
+      nodeName: node,
+      conditions: { ready: false, serving, terminating: true },
+    });
+    assert.deepEqual(
+      endpointRecords([
+        { addressType: "IPv4", endpoints: [draining("node2", true), draining("node3", false)] },
+      ]),
+      [
+        { ready: true, node: "node2" },
+        { ready: false, node: "node3" },
+      ],
+    );
+    // One ready endpoint anywhere: serving-but-not-ready ones do not count.
+    assert.deepEqual(
+      endpointRecords([
+        { addressType: "IPv4", endpoints: [draining("node2", true)] },
+        {
+          addressType: "IPv4",
+          endpoints: [
+            { addresses: ["198.19.1.2"], nodeName: "node1", conditions: { ready: true } },
+          ],
+        },
+      ]),
+      [
+        { ready: false, node: "node2" },
+        { ready: true, node: "node1" },
+      ],
+    );
+  });
+
   test("event: lastTimestamp, else eventTime", () => {
     const e: CoreV1Event = {
       metadata: {},

@@ -113,11 +113,20 @@ export const nodeRecord = (node: V1Node): NodeRecord => ({
     false,
 });
 
-/** Endpoints as the speaker counts them: ready unless `conditions.ready` is false. */
-export const endpointRecords = (slices: readonly V1EndpointSlice[]): EndpointRecord[] =>
-  slices.flatMap((s) =>
-    (s.endpoints ?? []).map((e) => ({ ready: e.conditions?.ready !== false, node: e.nodeName })),
-  );
+/**
+ * Endpoints as the speaker counts them (speaker/adapters/cluster-view.ts): the ready ones (ready
+ * unless `conditions.ready` is false); when the Service has none, the serving ones (terminating
+ * pods that still serve; `serving` unset reads as `ready`), which then count as ready here.
+ */
+export function endpointRecords(slices: readonly V1EndpointSlice[]): EndpointRecord[] {
+  const all = slices.flatMap((s) => s.endpoints ?? []);
+  const ready = all.map((e) => ({ ready: e.conditions?.ready !== false, node: e.nodeName }));
+  if (ready.some((e) => e.ready)) return ready;
+  return all.map((e) => ({
+    ready: (e.conditions?.serving ?? e.conditions?.ready) !== false,
+    node: e.nodeName,
+  }));
+}
 
 export const eventRecord = (e: CoreV1Event): EventRecord => ({
   type: e.type ?? "Normal",
