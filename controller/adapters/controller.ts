@@ -104,7 +104,7 @@ export class Controller {
       advertised: (pool) => this.isAdvertised(pool, this.poolLabels(pool)),
       ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
       onAllocations: () => this.allocationsChanged(),
-      onOutcome: (kind) => opts.metrics.reconciled(kind),
+      onOutcome: (kind, ms) => opts.metrics.reconciled(kind, ms),
     });
     this.poolStatus = new PoolStatusSync({
       namespace,

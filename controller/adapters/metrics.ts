@@ -1,5 +1,5 @@
 /** The controller's Prometheus metrics: MetalLB's allocator gauges plus ironlb_* extras. */
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Allocator } from "../core/allocator.js";
 import { toStatusCount } from "../core/allocator.js";
 import type { PoolSet } from "../core/pool-set.js";
@@ -22,6 +22,13 @@ export class ControllerMetrics {
     name: "ironlb_controller_reconciles_total",
     help: "Service reconciles by outcome (ok: written or nothing to write; retry: a write failed; fatal: a write was refused)",
     labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  private readonly reconcileSeconds = new Histogram({
+    name: "ironlb_controller_reconcile_duration_seconds",
+    help: "Time to reconcile one Service, its decision and API writes, by outcome",
+    labelNames: ["outcome"],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
   private readonly invalidPools = new Gauge({
@@ -55,7 +62,8 @@ export class ControllerMetrics {
     });
   }
 
-  reconciled(outcome: "ok" | "retry" | "fatal"): void {
+  reconciled(outcome: "ok" | "retry" | "fatal", ms: number): void {
     this.reconciles.inc({ outcome });
+    this.reconcileSeconds.observe({ outcome }, ms / 1000);
   }
 }

@@ -132,3 +132,37 @@ test("no churn: a Service already right, or just written, causes no write", asyn
   assert.equal(cluster.writes.length, 1);
   assert.deepEqual(cluster.events, [{ key: fresh, reason: "IPAllocated" }]);
 });
+
+test("each reconcile reports its outcome and its duration, writes included", async () => {
+  const cluster = new FakeCluster();
+  cluster.add(lbService("slow"));
+  cluster.add(lbService("b", allocated("198.18.0.201")));
+  let clock = 1_000;
+  const write = cluster.writeService.bind(cluster);
+  // The write of "slow" takes 40 ms on the loop's clock; nothing else moves the clock.
+  cluster.writeService = (w) => {
+    clock += w.ref.name === "slow" ? 40 : 0;
+    return write(w);
+  };
+  const seen: [string, number][] = [];
+  const loop = new ServiceLoop({
+    lbClass: "",
+    writer: cluster,
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    service: cluster.view,
+    advertised: () => true,
+    timers: new ManualTimers(),
+    now: () => clock,
+    onOutcome: (kind, ms) => seen.push([kind, ms]),
+  });
+  loop.openGate(pools("198.18.0.200-198.18.0.201"), cluster.services);
+  await loop.idle();
+  // "b" is checked too (already right: no write, no time); "slow" takes its write's 40 ms.
+  assert.deepEqual(
+    seen.sort((x, y) => x[1] - y[1]),
+    [
+      ["ok", 0],
+      ["ok", 40],
+    ],
+  );
+});

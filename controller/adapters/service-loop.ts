@@ -30,7 +30,10 @@ export interface ServiceLoopOptions {
   readonly timers?: Timers;
   /** Allocations may have changed: pool status and metrics are stale. */
   readonly onAllocations?: () => void;
-  readonly onOutcome?: (kind: WorkOutcome["kind"]) => void;
+  /** After each reconcile: its outcome and how long it took, decision and writes (ms). */
+  readonly onOutcome?: (kind: WorkOutcome["kind"], ms: number) => void;
+  /** A monotonic clock in ms, for the durations. Default `performance.now`. */
+  readonly now?: () => number;
 }
 
 export class ServiceLoop {
@@ -132,6 +135,8 @@ export class ServiceLoop {
   }
 
   private async reconcile(key: string): Promise<WorkOutcome> {
+    const now = this.opts.now ?? (() => performance.now());
+    const start = now();
     const { outcome, freed } = await reconcileService(
       this.state,
       key,
@@ -140,7 +145,7 @@ export class ServiceLoop {
     );
     if (freed) for (const waiting of this.state.pending) this.queue.add(waiting);
     this.opts.onAllocations?.();
-    this.opts.onOutcome?.(outcome.kind);
+    this.opts.onOutcome?.(outcome.kind, now() - start);
     return outcome;
   }
 }

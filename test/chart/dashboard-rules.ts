@@ -44,11 +44,17 @@ export function ruleExprs(): [string, string][] {
   return out;
 }
 
-/** Metric name -> where the dashboard and the rules read it. */
+/** A histogram's series (`X_bucket`, `X_sum`, `X_count`) belong to its family `X`. */
+const familyOf = (series: string): string => series.replace(/_(bucket|sum|count)$/, "");
+
+/** Metric family -> where the dashboard and the rules read it. */
 export function namedMetrics(): Map<string, string[]> {
   const names = new Map<string, string[]>();
   for (const [where, expr] of [...dashboardExprs(), ...ruleExprs()]) {
-    for (const name of metricNames(expr)) names.set(name, [...(names.get(name) ?? []), where]);
+    for (const series of metricNames(expr)) {
+      const name = familyOf(series);
+      names.set(name, [...(names.get(name) ?? []), where]);
+    }
   }
   return names;
 }
