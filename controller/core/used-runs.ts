@@ -7,14 +7,15 @@
  * - between two consecutive runs there is at least one usable (hence free) address.
  * The second one makes runs swallow the .0/.255 gaps of an avoidBuggyIPs pool, so a pool filled
  * in order stays one run. The number of runs is at most the number of used addresses.
- * Costs: `lowestFree` and `has` O(log runs); `add`/`remove` O(log runs) search plus one splice.
+ * Costs: `lowestFree` O(1), `has`, `add` and `remove` O(log runs): the runs live in a
+ * `SortedRuns` (blocks of at most MAX_BLOCK runs), so no update moves more than one block.
  */
 import type { IpRange } from "../../lib/core/ip.js";
 import { firstUsable, isBuggyIp } from "./buggy-ips.js";
+import { type Run, SortedRuns } from "./sorted-runs.js";
 
 export class UsedRuns {
-  readonly #starts: bigint[] = [];
-  readonly #ends: bigint[] = [];
+  readonly #runs = new SortedRuns();
   readonly #range: IpRange;
   readonly #avoidBuggy: boolean;
 
@@ -24,7 +25,7 @@ export class UsedRuns {
   }
 
   get runCount(): number {
-    return this.#starts.length;
+    return this.#runs.size;
   }
 
   /** Whether this range may hand out `value` at all (in range, not a skipped .0/.255). */
@@ -36,74 +37,58 @@ export class UsedRuns {
   /** The lowest free usable address, or undefined when the range is full. */
   lowestFree(): bigint | undefined {
     let candidate = this.#usableFrom(this.#range.first);
-    const i = this.#runAtOrBefore(candidate);
-    const end = this.#ends[i];
+    const run = this.#runs.first();
     // By the second invariant, the first usable address after a run is free.
-    if (end !== undefined && end >= candidate) candidate = this.#usableFrom(end + 1n);
+    if (run !== undefined && run.start <= candidate && run.end >= candidate) {
+      candidate = this.#usableFrom(run.end + 1n);
+    }
     return candidate <= this.#range.last ? candidate : undefined;
   }
 
   has(value: bigint): boolean {
-    const end = this.#ends[this.#runAtOrBefore(value)];
-    return end !== undefined && end >= value && this.usable(value);
+    return this.#runHolding(value) !== undefined;
   }
 
   /** Marks a free usable address used. Broken invariant (already used, unusable) throws. */
   add(value: bigint): void {
     if (!this.usable(value) || this.has(value)) throw new Error(`cannot mark ${value} used`);
-    const i = this.#runAtOrBefore(value);
-    const leftEnd = this.#ends[i];
-    const rightStart = this.#starts[i + 1];
-    const joinsLeft = leftEnd !== undefined && this.#usableFrom(leftEnd + 1n) >= value;
-    const joinsRight = rightStart !== undefined && this.#usableFrom(value + 1n) >= rightStart;
+    const left = this.#runs.floor(value);
+    const right = this.#runs.higher(value);
+    const joinsLeft = left !== undefined && this.#usableFrom(left.end + 1n) >= value;
+    const joinsRight = right !== undefined && this.#usableFrom(value + 1n) >= right.start;
     if (joinsLeft && joinsRight) {
-      this.#ends[i] = this.#ends[i + 1] ?? value;
-      this.#starts.splice(i + 1, 1);
-      this.#ends.splice(i + 1, 1);
+      left.end = right.end;
+      this.#runs.delete(right.start);
     } else if (joinsLeft) {
-      this.#ends[i] = value;
+      left.end = value;
     } else if (joinsRight) {
-      this.#starts[i + 1] = value;
+      right.start = value;
     } else {
-      this.#starts.splice(i + 1, 0, value);
-      this.#ends.splice(i + 1, 0, value);
+      this.#runs.insert(value, value);
     }
   }
 
   /** Marks a used address free again. Broken invariant (not used) throws. */
   remove(value: bigint): void {
-    if (!this.has(value)) throw new Error(`cannot free ${value}: not used`);
-    const i = this.#runAtOrBefore(value);
-    const start = this.#starts[i] ?? value;
-    const end = this.#ends[i] ?? value;
-    const starts: bigint[] = [];
-    const ends: bigint[] = [];
+    const run = this.#runHolding(value);
+    if (run === undefined) throw new Error(`cannot free ${value}: not used`);
+    const { start, end } = run;
     // Keep a piece only if it still holds a used (usable) address.
-    if (start < value && this.#usableFrom(start) < value) {
-      starts.push(start);
-      ends.push(value - 1n);
-    }
-    if (value < end && this.#usableFrom(value + 1n) <= end) {
-      starts.push(value + 1n);
-      ends.push(end);
-    }
-    this.#starts.splice(i, 1, ...starts);
-    this.#ends.splice(i, 1, ...ends);
+    const keepLeft = start < value && this.#usableFrom(start) < value;
+    const keepRight = value < end && this.#usableFrom(value + 1n) <= end;
+    if (keepLeft) run.end = value - 1n;
+    if (keepLeft && keepRight) this.#runs.insert(value + 1n, end);
+    else if (keepRight) run.start = value + 1n;
+    else if (!keepLeft) this.#runs.delete(start);
+  }
+
+  /** The run holding the used address `value`, or undefined when `value` is free or unusable. */
+  #runHolding(value: bigint): Run | undefined {
+    const run = this.#runs.floor(value);
+    return run !== undefined && run.end >= value && this.usable(value) ? run : undefined;
   }
 
   #usableFrom(value: bigint): bigint {
     return firstUsable(value, this.#range.family, this.#avoidBuggy);
-  }
-
-  /** Index of the last run starting at or before `value`, or -1. */
-  #runAtOrBefore(value: bigint): number {
-    let lo = 0;
-    let hi = this.#starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if ((this.#starts[mid] ?? value) <= value) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi;
   }
 }
