@@ -58,14 +58,15 @@ export class SortedRuns {
     const run: Run = { start, end };
     const b = Math.max(this.#blockAtOrBefore(start), 0);
     const block = this.#blocks[b];
-    this.#size++;
     if (block === undefined) {
       this.#blocks.push([run]);
+      this.#size++;
       return;
     }
     const i = runAtOrBefore(block, start);
     if (block[i]?.start === start) throw new Error(`run starting at ${start} exists already`);
     block.splice(i + 1, 0, run);
+    this.#size++;
     if (block.length >= MAX_BLOCK) {
       this.#blocks.splice(b + 1, 0, block.splice(block.length >> 1));
     }
