@@ -1,11 +1,12 @@
 /**
- * A sorted list of disjoint runs `[start, end]` kept in blocks of at most MAX_BLOCK runs, so no
- * update moves more than one block's entries (plus, on a split or a merge, one entry of the block
- * list): finding a run is a binary search over the blocks' first starts, then one inside a block.
+ * A sorted list of disjoint runs `[start, end]` kept in blocks of fewer than MAX_BLOCK runs, so an
+ * update moves the entries of one block (two on a merge, plus one entry of the block list on a
+ * split or a merge): finding a run is a binary search over the blocks' first starts, then one
+ * inside a block.
  * Costs: `floor`/`higher` O(log runs), `insert`/`delete` O(log runs + MAX_BLOCK + runs/MIN_BLOCK
  * pointer moves on a split or merge only).
  *
- * The caller keeps the runs disjoint: `insert` only checks the order of starts, and a caller may
+ * The caller keeps the runs disjoint (`insert` only refuses a start that exists already), and may
  * change a run's `start`/`end` in place as long as the order of runs is kept (start <= end,
  * end < next start).
  */

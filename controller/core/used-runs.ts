@@ -1,6 +1,6 @@
 /**
  * The used addresses of one pool range as a sorted list of disjoint, merged runs `[start, end]`,
- * so the lowest free address is found by one binary search, whatever the size of the range.
+ * so the lowest free address is read from the first run, whatever the size of the range.
  *
  * Invariants (`usable` = not skipped by avoidBuggyIPs):
  * - every usable address inside a run is used, and every used address is inside a run;
@@ -8,7 +8,8 @@
  * The second one makes runs swallow the .0/.255 gaps of an avoidBuggyIPs pool, so a pool filled
  * in order stays one run. The number of runs is at most the number of used addresses.
  * Costs: `lowestFree` O(1), `has`, `add` and `remove` O(log runs): the runs live in a
- * `SortedRuns` (blocks of at most MAX_BLOCK runs), so no update moves more than one block.
+ * `SortedRuns` (blocks of fewer than MAX_BLOCK runs), so an update moves the runs of one block
+ * (two on a merge), never every run.
  */
 import type { IpRange } from "../../lib/core/ip.js";
 import { firstUsable, isBuggyIp } from "./buggy-ips.js";
