@@ -227,7 +227,10 @@ async function answerers(ips: readonly string[]): Promise<Map<string, Set<string
   return new Map([...arp, ...ndp]);
 }
 
-/** Nodes selected by the chaos L2Advertisement, and nodes running a ready `web` pod. */
+/**
+ * Nodes selected by the chaos L2Advertisement, nodes running a ready `web` pod, and the Services
+ * whose EndpointSlices already list a ready endpoint.
+ */
 async function announcementScope(narrow: boolean): Promise<AnnouncementScope> {
   const pods = JSON.parse(
     await kubectl(["get", "pods", "-n", ns, "-l", "app=web", "-o", "json"]),
@@ -240,9 +243,19 @@ async function announcementScope(narrow: boolean): Promise<AnnouncementScope> {
   const ready = pods.items.filter((p) =>
     p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
   );
+  const slices = JSON.parse(await kubectl(["get", "endpointslices", "-n", ns, "-o", "json"])) as {
+    items: {
+      metadata?: { labels?: Record<string, string> };
+      endpoints?: { conditions?: { ready?: boolean } }[] | null;
+    }[];
+  };
+  const published = slices.items
+    .filter((sl) => (sl.endpoints ?? []).some((e) => e.conditions?.ready !== false))
+    .map((sl) => sl.metadata?.labels?.["kubernetes.io/service-name"] ?? "");
   return {
     advertised: new Set(narrow ? ["node1", "node2"] : NODES),
     endpoints: new Set(ready.flatMap((p) => (p.spec?.nodeName ? [p.spec.nodeName] : []))),
+    published: new Set(published),
   };
 }
 

@@ -29,6 +29,33 @@ const pendingOf = (text: string): number => {
   return Number(m[1]);
 };
 
+interface SvcList {
+  items: {
+    metadata: { namespace: string; name: string };
+    spec: { type?: string; loadBalancerClass?: string };
+    status?: { loadBalancer?: { ingress?: unknown[] } };
+  }[];
+}
+
+/**
+ * The oracle, read from the apiserver and not from the controller: LoadBalancer Services of the
+ * default class that show no IP. Other tests' leftovers may come and go meanwhile, so the gauge
+ * is compared with this count taken at the same moment, not with a count taken earlier.
+ */
+function pendingInCluster(cp: ControlPlane): { count: number; keys: Set<string> } {
+  const list = JSON.parse(cp.kubectl(["get", "services", "-A", "-o", "json"])) as SvcList;
+  const pending = list.items.filter(
+    (s) =>
+      s.spec.type === "LoadBalancer" &&
+      s.spec.loadBalancerClass === undefined &&
+      (s.status?.loadBalancer?.ingress ?? []).length === 0,
+  );
+  return {
+    count: pending.length,
+    keys: new Set(pending.map((s) => `${s.metadata.namespace}/${s.metadata.name}`)),
+  };
+}
+
 async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
@@ -65,7 +92,18 @@ describe("metrics named by the dashboard and the alerts", { skip: rootSkipReason
   });
 
   test("ironlb_controller_services_pending counts a Service that gets no IP", async () => {
-    const before = pendingOf(scrape("ironlb-cp"));
+    const key = `${ns}/no-pool`;
+    /** The gauge equals the cluster's count, and the count does (or does not) include ours. */
+    // Scraped before and after the list, so the count cannot change in between unseen.
+    const agrees = (ours: boolean) => (): boolean => {
+      const gauge = pendingOf(scrape("ironlb-cp"));
+      const oracle = pendingInCluster(cp);
+      return (
+        oracle.keys.has(key) === ours &&
+        gauge === oracle.count &&
+        pendingOf(scrape("ironlb-cp")) === oracle.count
+      );
+    };
     apply(
       cp,
       `apiVersion: v1
@@ -80,8 +118,8 @@ spec:
   ports: [{ port: 80 }]
 `,
     );
-    await waitFor("pending + 1", () => pendingOf(scrape("ironlb-cp")) === before + 1);
+    await waitFor("the gauge to count the pool-less Service", agrees(true));
     cp.kubectl(["delete", "service", "no-pool", "-n", ns, "--wait=true"]);
-    await waitFor("pending back", () => pendingOf(scrape("ironlb-cp")) === before);
+    await waitFor("the gauge to stop counting it", agrees(false));
   });
 });

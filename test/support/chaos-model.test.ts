@@ -112,10 +112,11 @@ test("announced IPs: every IP of a Service with an endpoint; Local ones need one
   const local = svc("l", { ips: ["198.18.0.161"], local: true });
   const shared = svc("s", { ips: ["198.18.0.160"], sharingKey: "k" });
   const all = new Set(["node1", "node2", "node3"]);
+  const published = new Set(["c", "l", "s"]);
   const cases: [string, AnnouncementScope, string[]][] = [
     [
       "pods everywhere",
-      { advertised: all, endpoints: all },
+      { advertised: all, endpoints: all, published },
       ["198.18.0.160", "198.18.0.161", "2001:db8:18::160"],
     ],
     [
@@ -123,11 +124,17 @@ test("announced IPs: every IP of a Service with an endpoint; Local ones need one
       {
         advertised: new Set(["node1", "node2"]),
         endpoints: new Set(["node3"]),
+        published,
       },
       ["198.18.0.160", "2001:db8:18::160"],
     ],
-    ["no pod at all", { advertised: all, endpoints: new Set() }, []],
-    ["no advertised node", { advertised: new Set(), endpoints: all }, []],
+    [
+      "slices not written yet for c and l (kube-controller-manager behind)",
+      { advertised: all, endpoints: all, published: new Set(["s"]) },
+      ["198.18.0.160"],
+    ],
+    ["no pod at all", { advertised: all, endpoints: new Set(), published }, []],
+    ["no advertised node", { advertised: new Set(), endpoints: all, published }, []],
   ];
   for (const [name, scope, want] of cases) {
     assert.deepEqual(mustAnswer([cluster, local, shared], scope), want, name);

@@ -162,16 +162,25 @@ export interface AnnouncementScope {
   readonly advertised: ReadonlySet<string>;
   /** Nodes running a ready pod behind the Services (they all select the same pods). */
   readonly endpoints: ReadonlySet<string>;
+  /**
+   * Services whose EndpointSlices list an endpoint. Speakers only know endpoints from the slices,
+   * and kube-controller-manager writes them late for a while after an apiserver restart (up to
+   * ~90 s in the lab), so a Service the slices do not show yet need not be answered.
+   */
+  readonly published: ReadonlySet<string>;
 }
 
 /**
- * The IPs some node must answer for: every IP of a Service that has an endpoint and, with
- * `externalTrafficPolicy: Local`, an endpoint on an advertised node (else nobody may announce it).
+ * The IPs some node must answer for: every IP of a Service that has an endpoint (a ready pod, and
+ * the slices show it) and, with `externalTrafficPolicy: Local`, an endpoint on an advertised node
+ * (else nobody may announce it).
  */
 export function mustAnswer(services: readonly SvcSnapshot[], scope: AnnouncementScope): string[] {
   const anyEndpoint = scope.endpoints.size > 0 && scope.advertised.size > 0;
   const localEndpoint = [...scope.endpoints].some((n) => scope.advertised.has(n));
-  const ips = services.filter((s) => (s.local ? localEndpoint : anyEndpoint)).flatMap((s) => s.ips);
+  const ips = services
+    .filter((s) => scope.published.has(s.key) && (s.local ? localEndpoint : anyEndpoint))
+    .flatMap((s) => s.ips);
   return [...new Set(ips)].sort();
 }
 
