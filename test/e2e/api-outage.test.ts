@@ -31,7 +31,12 @@ import {
 import { failoverTarget, settledOwner, type FailoverTarget } from "../support/failover.js";
 import { repoRoot, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
 import { eventually } from "../support/processes.js";
-import { longestGap, startRequestLoop, successRatio } from "../support/request-loop.js";
+import {
+  longestFailedStretch,
+  longestGap,
+  startRequestLoop,
+  successRatio,
+} from "../support/request-loop.js";
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -193,8 +198,13 @@ describe("apiserver outage", { skip }, () => {
         const down = successRatio(loop.samples, outage.downAt, outage.readyAt);
         const gapDown = longestGap(loop.samples, outage.downAt, outage.readyAt);
         const gapUp = longestGap(loop.samples, outage.readyAt, doneAt);
+        // Judged on failed requests only: a stretch with no request at all is this machine
+        // pausing (the sandbox's VM is paused at times), not the VIP down.
+        const failedDown = longestFailedStretch(loop.samples, outage.downAt, outage.readyAt);
+        const failedUp = longestFailedStretch(loop.samples, outage.readyAt, doneAt);
         say(
-          `outage ${seconds(outage.readyAt - outage.downAt)}: longest gap ${gapDown} ms, ` +
+          `outage ${seconds(outage.readyAt - outage.downAt)}: longest gap ${gapDown} ms ` +
+            `(longest stretch of failed requests ${failedDown} ms), ` +
             `${down.ok}/${down.total} requests ok (${(down.ratio * 100).toFixed(1)}%); ` +
             `announcing node ${[...owners.seen].join(", ")} (before: ${owner}); ARP ` +
             `answered by ${outage.answerers.map((m) => m.join("+") || "nobody").join(", ")} ` +
@@ -210,8 +220,15 @@ describe("apiserver outage", { skip }, () => {
         for (const macs of outage.answerers) {
           assert.deepEqual(macs, [nodeMac(owner)], `only ${owner} answers ARP while down`);
         }
-        assert.ok(gapDown < MAX_GAP_MS, `longest gap while down ${gapDown} ms < ${MAX_GAP_MS}`);
-        assert.ok(gapUp < MAX_GAP_MS, `longest gap after recovery ${gapUp} ms < ${MAX_GAP_MS}`);
+        assert.ok(
+          failedDown < MAX_GAP_MS,
+          `longest stretch of failed requests while down ${failedDown} ms < ${MAX_GAP_MS}`,
+        );
+        assert.ok(
+          failedUp < MAX_GAP_MS,
+          `longest stretch of failed requests after recovery ${failedUp} ms < ${MAX_GAP_MS}`,
+        );
+        assert.ok(down.ratio > 0.99, `requests ok while down: ${down.ok}/${down.total}`);
         assert.deepEqual([...owners.seen], [owner], "the announcing node never changed");
         assert.equal(await settledOwner(target), owner, "the same node announces after recovery");
       } finally {

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { gapAround, longestGap, successRatio, type Sample } from "./request-loop.js";
+import {
+  gapAround,
+  longestFailedStretch,
+  longestGap,
+  successRatio,
+  type Sample,
+} from "./request-loop.js";
 
 /** Samples from `<ms><+|->` tokens, e.g. "0+ 100- 200+". */
 const samples = (text: string): Sample[] =>
@@ -36,3 +42,17 @@ test("successRatio: only requests ending inside the window", () => {
   assert.deepEqual(successRatio(s, 100, 400), { ok: 3, total: 4, ratio: 0.75 });
   assert.deepEqual(successRatio(s, 1000, 2000), { ok: 0, total: 0, ratio: 0 });
 });
+
+const stretches: readonly [string, string, number, number, number][] = [
+  ["steady traffic: nothing failed", "0+ 100+ 200+ 300+ 400+", 100, 400, 0],
+  ["a hole inside the window", "0+ 100+ 200- 300- 400- 500+ 600+", 100, 600, 400],
+  ["the client paused (no request at all), then all fine", "0+ 100+ 9100+ 9200+", 50, 9200, 0],
+  ["a pause and a failure in the same stretch count", "0+ 100+ 5000- 5100+", 50, 5100, 5000],
+  ["a hole open before the window", "0+ 100- 200- 300+ 400+", 150, 400, 300],
+  ["nothing succeeded after the window", "0+ 100- 200-", 50, 150, Infinity],
+];
+for (const [name, text, from, to, want] of stretches) {
+  test(`longestFailedStretch: ${name}`, () => {
+    assert.equal(longestFailedStretch(samples(text), from, to), want);
+  });
+}

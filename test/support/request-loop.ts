@@ -60,6 +60,31 @@ export function longestGap(samples: readonly Sample[], from: number, to: number)
   return Math.max(...points.slice(1).map((t, i) => t - (points[i] ?? t)));
 }
 
+/**
+ * Like `longestGap`, but only counting stretches in which the client asked and failed: an
+ * interval between two successes with no failed request in it is the client not asking (this
+ * machine's VM paused, the loop starved), not the VIP down, since a request to a dead VIP ends
+ * as a failure within 200 ms. 0 when every stretch without success had no failure in it.
+ */
+export function longestFailedStretch(samples: readonly Sample[], from: number, to: number): number {
+  const sorted = [...samples].sort((a, b) => a.at - b.at);
+  const start = sorted.filter((s) => s.ok && s.at <= from).at(-1)?.at ?? from;
+  const end = sorted.find((s) => s.ok && s.at >= to)?.at;
+  if (end === undefined) return Infinity;
+  let longest = 0;
+  let lastOk = start;
+  let failed = false;
+  for (const s of sorted.filter((x) => x.at > start && x.at <= end)) {
+    if (!s.ok) failed = true;
+    else {
+      if (failed) longest = Math.max(longest, s.at - lastOk);
+      lastOk = s.at;
+      failed = false;
+    }
+  }
+  return longest;
+}
+
 /** Requests that ended inside `[from, to]`, and how many of them succeeded. */
 export function successRatio(
   samples: readonly Sample[],
