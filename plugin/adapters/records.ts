@@ -21,10 +21,10 @@ import type {
   ServiceRecord,
   SpeakerLeaseRecord,
 } from "../core/model.js";
+import { DURATION_ANNOTATION, LEASE_PREFIX } from "../../lib/api/speaker-lease.js";
+import { usableEndpoints } from "../../lib/core/endpoints.js";
 
 /** Written by the speaker's Lease keeper (speaker/adapters/lease-keeper.ts). */
-export const LEASE_PREFIX = "speaker-";
-export const DURATION_ANNOTATION = "ironlb.io/lease-duration-ms";
 const ADDRESS_POOL = ["metallb.io/address-pool", "metallb.universe.tf/address-pool"];
 const L2_LABELS = { name: "metallb.io/service-name", namespace: "metallb.io/service-namespace" };
 
@@ -114,18 +114,13 @@ export const nodeRecord = (node: V1Node): NodeRecord => ({
 });
 
 /**
- * Endpoints as the speaker counts them (speaker/adapters/cluster-view.ts): the ready ones (ready
- * unless `conditions.ready` is false); when the Service has none, the serving ones (terminating
- * pods that still serve; `serving` unset reads as `ready`), which then count as ready here.
+ * Endpoints as the speaker counts them (lib/core/endpoints.ts): when the Service has no ready
+ * endpoint, its serving ones count as ready here.
  */
 export function endpointRecords(slices: readonly V1EndpointSlice[]): EndpointRecord[] {
   const all = slices.flatMap((s) => s.endpoints ?? []);
-  const ready = all.map((e) => ({ ready: e.conditions?.ready !== false, node: e.nodeName }));
-  if (ready.some((e) => e.ready)) return ready;
-  return all.map((e) => ({
-    ready: (e.conditions?.serving ?? e.conditions?.ready) !== false,
-    node: e.nodeName,
-  }));
+  const usable = new Set(usableEndpoints(all));
+  return all.map((e) => ({ ready: usable.has(e), node: e.nodeName }));
 }
 
 export const eventRecord = (e: CoreV1Event): EventRecord => ({

@@ -14,7 +14,8 @@ import {
 } from "../../lib/api/metallb.js";
 import type { Labels } from "../../lib/core/label-selector.js";
 import type { ClusterView, EndpointView, NodeView, ServiceView } from "../core/announcements.js";
-import { DURATION_ANNOTATION, LEASE_PREFIX, MACS_ANNOTATION } from "./lease-keeper.js";
+import { DURATION_ANNOTATION, LEASE_PREFIX, MACS_ANNOTATION } from "../../lib/api/speaker-lease.js";
+import { isReady, isServing } from "../../lib/core/endpoints.js";
 
 export const EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -44,11 +45,8 @@ const facts = (nodes: ReadonlySet<string>): EndpointView => ({
 });
 
 /**
- * Endpoints per Service, merged over all its EndpointSlices, as kube-proxy and MetalLB count
- * them: the ready ones; when the Service has none, the serving ones (pods terminating that still
- * serve, `serving: true` with `terminating: true`), so an announcement survives a rollout or a
- * drain of its last pods. A condition left unset reads as in the API: `ready` as true, `serving`
- * as `ready`.
+ * Endpoints per Service, merged over all its EndpointSlices, counted as lib/core/endpoints.ts
+ * says (ready, else serving), so an announcement survives a rollout or a drain of its last pods.
  */
 export function endpointViews(slices: readonly V1EndpointSlice[]): Map<string, EndpointView> {
   const tallies = new Map<string, EndpointTally>();
@@ -66,10 +64,9 @@ export function endpointViews(slices: readonly V1EndpointSlice[]): Map<string, E
 }
 
 function count(tally: EndpointTally, ep: V1Endpoint): void {
-  const ready = ep.conditions?.ready !== false;
   const node = ep.nodeName ?? "";
-  if (ready) tally.ready.add(node);
-  if (ep.conditions?.serving ?? ready) tally.serving.add(node);
+  if (isReady(ep.conditions)) tally.ready.add(node);
+  if (isServing(ep.conditions)) tally.serving.add(node);
 }
 
 export function nodeViews(nodes: readonly V1Node[]): Map<string, NodeView> {

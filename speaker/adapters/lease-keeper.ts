@@ -13,10 +13,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
-
-export const LEASE_PREFIX = "speaker-";
-export const DURATION_ANNOTATION = "ironlb.io/lease-duration-ms";
-export const MACS_ANNOTATION = "ironlb.io/macs";
+import { DURATION_ANNOTATION, LEASE_PREFIX, MACS_ANNOTATION } from "../../lib/api/speaker-lease.js";
 
 export interface LeaseTiming {
   readonly renewMs: number;
