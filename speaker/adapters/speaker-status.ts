@@ -80,7 +80,11 @@ export class SpeakerStatusWriter {
   ): Promise<void> {
     const name = l2StatusName(svc.namespace, svc.name);
     let existing = await this.read(name);
-    if (existing && existing.status?.node !== undefined && existing.status.node !== this.node) {
+    // Another node's record, or one cut short before its status was written (or relabelled)
+    // under another node's labels: replaced the same way, so the object itself is never patched.
+    const labelled = existing?.metadata?.labels?.[L2_STATUS_LABELS.node];
+    const recorded = existing?.status?.node ?? labelled;
+    if (existing && (recorded !== this.node || labelled !== this.node)) {
       await this.deleteIfUnchanged(name, existing);
       existing = undefined;
     }
@@ -95,17 +99,6 @@ export class SpeakerStatusWriter {
         namespace: this.namespace,
         body,
       });
-    } else if (existing.metadata?.labels?.[L2_STATUS_LABELS.node] !== this.node) {
-      // A claim cut short before its status was written: finish it under this node's labels.
-      await this.custom.patchNamespacedCustomObject(
-        {
-          ...resource,
-          namespace: this.namespace,
-          name,
-          body: { metadata: { labels: this.labels(svc) } },
-        },
-        mergePatch,
-      );
     }
     await this.custom.patchNamespacedCustomObjectStatus(
       {
