@@ -24,3 +24,13 @@ bash "${root}/test/lab/lab.sh" up || exit 1
 cleanup() { (( started )) && bash "${root}/test/lab/lab.sh" down; }
 trap cleanup EXIT
 "$@"
+rc=$?
+if (( rc != 0 )) && [[ -d "${root}/.lab/logs" ]]; then
+  # The lab's logs go with the checkout (CI clones afresh): keep the last 5 failed runs' logs.
+  keep="${IRONLB_FAILED_LOGS:-/var/tmp/ironlb-failed-labs}"
+  dest="${keep}/$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "${dest}" && cp -a "${root}/.lab/logs/." "${dest}/" &&
+    printf '[with-lab] failed (exit %s): lab logs kept in %s\n' "${rc}" "${dest}" >&2
+  ls -1d "${keep}"/*/ 2>/dev/null | head -n -5 | xargs -r rm -rf
+fi
+exit "${rc}"
