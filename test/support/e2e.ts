@@ -155,15 +155,45 @@ export async function waitForIngress(
   return ips;
 }
 
-/** Waits until `url` answers from the client. */
+/** Waits until `url` answers from the client; a timeout says what the lab looked like. */
 export async function waitReachable(url: string, timeoutMs = 20_000): Promise<string> {
   let answer: string | undefined;
-  await eventually(
-    `${url} answering from the client`,
-    async () => (answer = await curlFromClient(url, 1)) !== undefined,
-    timeoutMs,
-  );
+  try {
+    await eventually(
+      `${url} answering from the client`,
+      async () => (answer = await curlFromClient(url, 1)) !== undefined,
+      timeoutMs,
+    );
+  } catch (e) {
+    const ip = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    throw new Error(`${(e as Error).message}\n${await labSnapshot(ip)}`, { cause: e });
+  }
   return answer ?? "";
+}
+
+/**
+ * What a person would look at when a VIP does not answer: who answers ARP/NDP for it, the
+ * client's neighbour entry, the Services, EndpointSlices, Pods and ServiceL2Statuses.
+ */
+export async function labSnapshot(ip: string): Promise<string> {
+  const section = async (title: string, f: () => string | Promise<string>): Promise<string> => {
+    try {
+      return `--- ${title}\n${(await f()).trimEnd()}`;
+    } catch (e) {
+      return `--- ${title}\n(failed: ${(e as Error).message.split("\n")[0] ?? ""})`;
+    }
+  };
+  const cp = useControlPlane();
+  const get = (what: string) => () => cp.kubectl(["get", what, "-A", "-o", "wide"]);
+  const parts = await Promise.all([
+    section(`L2 answerers for ${ip}`, async () => (await l2Answerers(ip)).join(" ") || "none"),
+    section("client neighbour entry", () => clientNeighbourMacs(ip).join(" ") || "none"),
+    section("services", get("services")),
+    section("endpointslices", get("endpointslices")),
+    section("pods", get("pods")),
+    section("servicel2statuses", get("servicel2statuses.metallb.io")),
+  ]);
+  return parts.join("\n");
 }
 
 export function labCommand(args: readonly string[]): string {

@@ -50,18 +50,35 @@ export function startTs(
   };
 }
 
-/** Polls `check` every 100 ms until it returns true or `timeoutMs` passes. */
+/** A 100 ms sleep that wakes this much later means the machine stood still (a VM pause). */
+const STALL_MS = 2000;
+
+/**
+ * Polls `check` every 100 ms until it returns true or `timeoutMs` passes. Time in which the
+ * whole machine stood still (the sandbox VM is sometimes paused for seconds; everything under
+ * test stands still with it) is not counted: a poll that wakes `STALL_MS` late moves the
+ * deadline by the delay, and the message says so.
+ */
 export async function eventually(
   what: string,
   check: () => boolean | Promise<boolean>,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + timeoutMs;
+  let stalled = 0;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const note = stalled > 0 ? ` (plus ${stalled} ms in which the machine stood still)` : "";
+      throw new Error(`timed out after ${timeoutMs} ms${note} waiting for ${what}`);
+    }
+    const slept = Date.now();
     await new Promise((r) => setTimeout(r, 100));
+    const late = Date.now() - slept - 100;
+    if (late > STALL_MS) {
+      stalled += late;
+      deadline += late;
+    }
   }
 }
 
