@@ -10,7 +10,8 @@ import type { KubeConfig, V1Lease } from "@kubernetes/client-node";
 import type { EventRecorder } from "../../lib/adapters/events.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
-import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
+import { type IpPlan, ownedBy } from "../core/announcements.js";
+import { IncrementalPlanner } from "../core/incremental-plan.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
 import { speakerLease } from "./cluster-view.js";
@@ -63,6 +64,9 @@ export class Speaker {
   private readonly statusSync: StatusSync;
   private readonly conflicts: ConflictReporter;
   private readonly liveness = new LivenessTracker();
+  private readonly planner: IncrementalPlanner;
+  /** The live set (this node included) the planner last planned with. */
+  private plannedLive = "";
   private readonly timers: Timers;
   private links: readonly LinkInfo[] = [];
   private lastOwners = new Map<string, string | undefined>();
@@ -86,7 +90,9 @@ export class Speaker {
     const { node, log, events } = opts;
     const timers = this.timers;
     this.conflicts = new ConflictReporter({ node, log, events, status: opts.status, timers });
+    this.planner = new IncrementalPlanner(node);
     this.caches = new SpeakerCaches({
+      inputs: this.planner,
       source: opts.source ?? apiSource(opts.kc),
       namespace: opts.namespace,
       log,
@@ -199,7 +205,12 @@ export class Speaker {
     const live = new Set(this.liveness.live(now, apiHealthy));
     this.lastLive = [...live].sort().join(",");
     live.add(this.opts.node); // this process is alive by definition, and renewing if it can
-    const plans = planAnnouncements(this.caches.view(live), this.opts.node);
+    const liveKey = [...live].sort().join(",");
+    if (this.caches.takeSharedChange() || liveKey !== this.plannedLive) {
+      this.planner.setShared(this.caches.shared(live)); // enters every election: all again
+      this.plannedLive = liveKey;
+    }
+    const plans = this.planner.plan();
     const owned = this.apply(plans, recovered);
     this.statusOwed = this.statusSync.sync({
       ...{ plans, owned, liveSpeakers: live, apiHealthy },
