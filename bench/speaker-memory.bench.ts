@@ -9,7 +9,7 @@
  */
 import { rootSkipReason } from "../test/support/lab.js";
 import { useLab } from "../test/support/e2e.js";
-import { KubeHttp, runBounded } from "./support/kube-http.js";
+import { KubeHttp, KubeHttpError, runBounded } from "./support/kube-http.js";
 import { memoryMiB } from "./support/proc.js";
 import { emitResult, progress, type Figure } from "./support/result.js";
 import { ScaleLab, SPEAKER_NODES, speakerPid } from "./support/scale-lab.js";
@@ -35,6 +35,22 @@ interface Round {
   readonly announceSeconds: number;
   readonly withAll: Rss;
   readonly afterDelete: Rss;
+}
+
+/**
+ * Creates one Service, again after a failure (a loaded apiserver answers 429 or times out; one
+ * lost create must not end the run): a 409 means an earlier attempt got through.
+ */
+async function create(lab: ScaleLab, name: string, family: "IPv4" | "IPv6"): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await lab.createService(name, family);
+    } catch (e) {
+      if (e instanceof KubeHttpError && e.status === 409) return;
+      if (attempt >= 8) throw e;
+      await sleep(250 * 2 ** attempt);
+    }
+  }
 }
 
 async function waitAnnounced(lab: ScaleLab): Promise<number> {
@@ -63,7 +79,7 @@ async function round(n: number, cp: ReturnType<typeof useLab>, http: KubeHttp): 
     const start = performance.now();
     progress(`round ${n}: creating ${TOTAL} Services in ${lab.svcNs}`);
     await runBounded(TOTAL, CONCURRENCY, (i) =>
-      lab.createService(`s-${i}`, i < TOTAL / 2 ? "IPv4" : "IPv6"),
+      create(lab, `s-${i}`, i < TOTAL / 2 ? "IPv4" : "IPv6"),
     );
     const announced = await waitAnnounced(lab);
     const announceSeconds = (performance.now() - start) / 1000;

@@ -12,18 +12,7 @@ import {
   type ServiceView,
 } from "./announcements.js";
 import { IncrementalPlanner, type SharedView } from "./incremental-plan.js";
-
-/** mulberry32: a small seeded generator, so a failure is reproducible from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../lib/core/random.js";
 
 const NODES = ["node1", "node2", "node3", "node4"];
 // Two spellings of one IPv6 address: units are keyed by canonical text.
@@ -40,7 +29,7 @@ const IPS = [
 const KEYS = ["a/s0", "a/s1", "a/s2", "a/s3", "b/s4", "b/s5", "b/s6"];
 
 function generator(seed: number) {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const subset = <T>(xs: readonly T[]): T[] => xs.filter(() => rnd() < 0.5);
   const service = (key: string): ServiceView => ({
