@@ -41,8 +41,18 @@ export class FakeApiServer {
   private readonly watchers = new Map<string, Set<ServerResponse>>();
   private rv = 1;
 
+  /** Bookmarks every 30 s, as the apiserver sends them: a quiet watch is not a dead one. */
+  private readonly bookmarks: NodeJS.Timeout;
+
   constructor() {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.bookmarks = setInterval(() => {
+      const mark = { type: "BOOKMARK", object: { metadata: { resourceVersion: String(this.rv) } } };
+      for (const w of [...this.watchers.values()].flatMap((set) => [...set])) {
+        w.write(`${JSON.stringify(mark)}\n`);
+      }
+    }, 30_000);
+    this.bookmarks.unref();
   }
 
   async start(): Promise<string> {
@@ -51,6 +61,7 @@ export class FakeApiServer {
   }
 
   close(): void {
+    clearInterval(this.bookmarks);
     for (const w of [...this.watchers.values()].flatMap((set) => [...set])) w.end();
     this.server.closeAllConnections();
     this.server.close();
