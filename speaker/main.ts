@@ -125,6 +125,7 @@ async function main(): Promise<void> {
       speaker.setLinks(links);
     },
     onError: (e) => log.warn(e.message),
+    exclude,
     intervalMs: 1000, // a link flap is noticed (and its capture reopened) within a second
   });
   const monitoring = new MonitoringServer(metrics.registry, {

@@ -154,6 +154,27 @@ test("InterfaceWatcher reports the first scan and changes only, every intervalMs
   assert.equal(timers.pending, 0);
 });
 
+test("InterfaceWatcher drops excluded interfaces before comparing or publishing a scan", async () => {
+  const scans = [
+    [fakeLink("eth0"), fakeLink("veth1a")],
+    [fakeLink("eth0"), fakeLink("veth2b"), fakeLink("cni0")],
+    [fakeLink("eth0", "down"), fakeLink("veth2b")],
+  ];
+  let reads = 0;
+  const seen: string[][] = [];
+  const watcher = new InterfaceWatcher({
+    read: () => Promise.resolve(scans[reads++] ?? []),
+    onChange: (links) => seen.push(links.map((l) => `${l.name}:${l.operstate}`)),
+    exclude: ["veth*", "cni0"],
+  });
+  for (let i = 0; i < scans.length; i++) await watcher.rescan();
+  assert.deepEqual(seen, [["eth0:up"], ["eth0:down"]], "pods' veths coming and going: no change");
+  assert.deepEqual(
+    watcher.links.map((l) => l.name),
+    ["eth0"],
+  );
+});
+
 test("InterfaceWatcher reports scan failures, keeps the last good list and joins scans", async () => {
   let fail = false;
   let reads = 0;

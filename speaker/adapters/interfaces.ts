@@ -7,7 +7,7 @@
 import { access, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { formatIp, ipFromBytes } from "../../lib/core/ip.js";
-import type { LinkInfo } from "../core/interface-choice.js";
+import { globMatcher, type LinkInfo } from "../core/interface-choice.js";
 import { realTimers, type TimerHandle, type Timers } from "./timers.js";
 
 export interface LinkPaths {
@@ -104,6 +104,11 @@ export interface InterfaceWatcherOptions {
   readonly onChange: (links: readonly LinkInfo[]) => void;
   readonly onError?: (err: InterfaceScanError) => void;
   readonly read?: () => Promise<LinkInfo[]>;
+  /**
+   * Globs of interfaces never announced on: dropped from every scan before it is compared or
+   * published, so pods' veths coming and going never count as a change.
+   */
+  readonly exclude?: readonly string[];
   /** Period of the re-scan started by `start()`; default 5 s. */
   readonly intervalMs?: number;
   readonly timers?: Timers;
@@ -161,7 +166,8 @@ export class InterfaceWatcher {
   async #scan(): Promise<readonly LinkInfo[]> {
     let links: LinkInfo[];
     try {
-      links = await (this.#options.read ?? readLinks)();
+      const excluded = globMatcher(this.#options.exclude ?? []);
+      links = (await (this.#options.read ?? readLinks)()).filter((l) => !excluded(l.name));
     } catch (e) {
       this.#report("scan failed", e);
       return this.#links;

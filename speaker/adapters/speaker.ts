@@ -1,44 +1,27 @@
 /**
- * The speaker's loop. Reflectors and the Lease watch only mark the view dirty; one recompute
- * turns the view into a plan (pure: one election per announcement unit, the IPs of a Service and
- * of the Services sharing them), the plan into the IPs this node owns with
- * their interfaces, and hands those to the L2 announcer. Status (ServiceL2Status, nodeAssigned)
- * follows ownership changes. While this node cannot renew its Lease (API away), liveness is
- * frozen, so nothing moves and what it owns keeps being announced.
+ * The speaker's loop, wiring only. The caches (speaker-caches.ts) and the Lease watch only ask
+ * for a pass; one pass turns the cached records into a plan (pure: one election per announcement
+ * unit, the IPs of a Service and of the Services sharing them), the plan into the IPs this node
+ * owns with their interfaces for the L2 announcer, and hands ownership to status sync
+ * (status-sync.ts). While this node cannot renew its Lease (API away), liveness is frozen, so
+ * nothing moves and what it owns keeps being announced. Every timer is on the injected Timers.
  */
-import type {
-  KubeConfig,
-  V1EndpointSlice,
-  V1Lease,
-  V1Node,
-  V1Service,
-} from "@kubernetes/client-node";
-import {
-  type IPAddressPool,
-  type L2Advertisement,
-  METALLB_API_VERSION,
-  paths,
-  type ServiceL2Status,
-} from "../../lib/api/metallb.js";
+import type { KubeConfig, V1Lease } from "@kubernetes/client-node";
 import type { EventRecorder } from "../../lib/adapters/events.js";
-import { k8sSource, type ResourceRef } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
-import { withDeadline } from "../../lib/adapters/deadline.js";
-import { describe, Reflector } from "../../lib/adapters/reflector.js";
-import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
+import { describe } from "../../lib/adapters/reflector.js";
+import { type IpPlan, ownedBy } from "../core/announcements.js";
+import { IncrementalPlanner } from "../core/incremental-plan.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
-import {
-  announcedServices,
-  statusActions,
-  type StatusAction,
-  type StatusRecord,
-} from "../core/status-plan.js";
-import { clusterView, speakerLease } from "./cluster-view.js";
+import { speakerLease } from "./cluster-view.js";
 import { ConflictReporter } from "./conflict-reporter.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
-import { readStatusRecord, type SpeakerStatusWriter } from "./speaker-status.js";
+import { apiSource, type SourceFor, SpeakerCaches } from "./speaker-caches.js";
+import type { SpeakerStatusWriter } from "./speaker-status.js";
+import { StatusSync } from "./status-sync.js";
+import { realTimers, type TimerHandle, type Timers } from "./timers.js";
 
 export interface SpeakerOptions {
   readonly kc: KubeConfig;
@@ -46,14 +29,17 @@ export interface SpeakerOptions {
   readonly namespace: string;
   readonly exclude: readonly string[];
   readonly log: Logger;
-  readonly announcer: L2Announcer;
-  readonly lease: LeaseKeeper;
-  readonly status: SpeakerStatusWriter;
-  readonly events: EventRecorder;
+  readonly announcer: Pick<L2Announcer, "setOwned" | "setPeerMacs">;
+  readonly lease: Pick<LeaseKeeper, "healthy">;
+  readonly status: Pick<SpeakerStatusWriter, "claim" | "remove" | "recordConflict">;
+  readonly events: Pick<EventRecorder, "record">;
   readonly onPlan?: (
     plans: ReadonlyMap<string, IpPlan>,
     owned: ReadonlyMap<string, readonly string[]>,
   ) => void;
+  /** Lists and watches (default: the API server of `kc`). */
+  readonly source?: SourceFor;
+  readonly timers?: Timers;
 }
 
 const MIN_RECOMPUTE_GAP_MS = 20;
@@ -63,14 +49,8 @@ const MIN_RECOMPUTE_GAP_MS = 20;
  * planning instead of keeping a core busy while Services arrive (scale benchmark).
  */
 const RECOMPUTE_GAP_FACTOR = 3;
-/**
- * ServiceL2Status writes in flight at once; the rest wait for a later pass (the plan is level-
- * based). Unbounded, 5,000 new Services meant hundreds of writes at once per speaker, queued in
- * the apiserver's priority level with the controller's writes and this speaker's Lease renewals.
- */
-const MAX_STATUS_WRITES = 16;
-/** A write that has not answered by then gives its place up (see lib/adapters/deadline.ts). */
-const STATUS_WRITE_DEADLINE_MS = 30_000;
+/** Without events, a pass this often still notices this node's own API health changing. */
+const HEALTH_CHECK_MS = 500;
 /**
  * Re-listing everything costs the apiserver the most of anything a speaker does. An overloaded
  * apiserver (429s, slow Lease renewals) makes this node's API health flap every few seconds, and
@@ -79,107 +59,60 @@ const STATUS_WRITE_DEADLINE_MS = 30_000;
  */
 const MIN_RESYNC_INTERVAL_MS = 30_000;
 
-type Obj = { metadata?: { name?: string; namespace?: string } };
-
 export class Speaker {
-  private readonly reflectors: Reflector<Obj>[] = [];
-  private readonly services: Reflector<V1Service>;
-  private readonly slices: Reflector<V1EndpointSlice>;
-  private readonly nodes: Reflector<V1Node>;
-  private readonly pools: Reflector<IPAddressPool>;
-  private readonly advertisements: Reflector<L2Advertisement>;
-  private readonly leases: Reflector<V1Lease>;
-  private readonly statuses: Reflector<ServiceL2Status>;
-  /** Services whose ServiceL2Status write is under way (one at a time per Service). */
-  private readonly statusWrites = new Set<string>();
+  private readonly caches: SpeakerCaches;
+  private readonly statusSync: StatusSync;
+  private readonly conflicts: ConflictReporter;
   private readonly liveness = new LivenessTracker();
+  private readonly planner: IncrementalPlanner;
+  /** The live set (this node included) the planner last planned with. */
+  private plannedLive = "";
+  private readonly timers: Timers;
   private links: readonly LinkInfo[] = [];
-  private owned = new Map<string, readonly string[]>();
-  /** Services this node announces (key -> interfaces), for status and nodeAssigned. */
-  private announcing = new Map<string, readonly string[]>();
   private lastOwners = new Map<string, string | undefined>();
   private plans: ReadonlyMap<string, IpPlan> = new Map();
   private scheduled = false;
-  private lastRecompute = 0;
+  private lastRecompute = -Infinity;
   private lastRecomputeMs = 0;
   /** The live set the last pass used (sorted names), to tell a Lease event that changes it. */
   private lastLive = "";
   /** The last pass left ServiceL2Status writes to do: the timer retries them. */
   private statusOwed = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: TimerHandle | undefined;
+  private passTimer: TimerHandle | undefined;
   private apiWasHealthy = true;
   private lastResync = -Infinity;
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private readonly conflicts: ConflictReporter;
+  private resyncTimer: TimerHandle | undefined;
+  private stopped = false;
 
   constructor(private readonly opts: SpeakerOptions) {
-    const { namespace } = opts;
-    this.conflicts = new ConflictReporter(opts);
-    const ns = { namespace };
-    this.services = this.reflect("services", {
-      apiVersion: "v1",
-      kind: "Service",
-      path: paths.services,
+    this.timers = opts.timers ?? realTimers;
+    const { node, log, events } = opts;
+    const timers = this.timers;
+    this.conflicts = new ConflictReporter({ node, log, events, status: opts.status, timers });
+    this.planner = new IncrementalPlanner(node);
+    this.caches = new SpeakerCaches({
+      inputs: this.planner,
+      source: opts.source ?? apiSource(opts.kc),
+      namespace: opts.namespace,
+      log,
+      onChange: () => this.schedule(),
+      onLease: (type, lease) => this.onLease(type, lease),
     });
-    this.slices = this.reflect("endpointslices", {
-      apiVersion: "discovery.k8s.io/v1",
-      kind: "EndpointSlice",
-      path: paths.endpointSlices,
+    this.statusSync = new StatusSync({
+      ...{ node, log, events, status: opts.status, timers },
+      uidOf: (key) => this.caches.uidOf(key),
     });
-    this.nodes = this.reflect("nodes", { apiVersion: "v1", kind: "Node", path: paths.nodes });
-    this.pools = this.reflect("ipaddresspools", {
-      apiVersion: METALLB_API_VERSION,
-      kind: "IPAddressPool",
-      path: paths.pools(namespace),
-      ...ns,
-    });
-    this.advertisements = this.reflect("l2advertisements", {
-      apiVersion: METALLB_API_VERSION,
-      kind: "L2Advertisement",
-      path: paths.l2Advertisements(namespace),
-      ...ns,
-    });
-    this.leases = this.reflect(
-      "leases",
-      { apiVersion: "coordination.k8s.io/v1", kind: "Lease", path: paths.leases(namespace), ...ns },
-      (type, lease) => this.onLease(type, lease),
-    );
-    this.statuses = this.reflect("servicel2statuses", {
-      apiVersion: METALLB_API_VERSION,
-      kind: "ServiceL2Status",
-      path: paths.l2Statuses(namespace),
-      ...ns,
-    });
-  }
-
-  private reflect<T extends Obj>(
-    name: string,
-    ref: ResourceRef,
-    /** Returns false when the event cannot change the plan (no pass needed). */
-    onEvent?: (type: string, obj: T) => boolean,
-  ): Reflector<T> {
-    const reflector = new Reflector<T>({
-      name,
-      source: k8sSource<T & { apiVersion?: string; kind?: string }>(this.opts.kc, ref),
-      log: this.opts.log.child({ op: "reflector" }),
-      handler: {
-        onEvent: (type, obj) => {
-          if (onEvent?.(type, obj) !== false) this.schedule();
-        },
-        onSynced: () => this.schedule(),
-      },
-    });
-    this.reflectors.push(reflector);
-    return reflector;
   }
 
   start(): void {
-    for (const r of this.reflectors) r.start();
+    this.stopped = false;
+    this.caches.start();
   }
 
-  /** Ready once every reflector synced (the first plan is then computed). */
+  /** Ready once every cache synced (the first plan is then computed). */
   ready(): true | string {
-    const waiting = this.reflectors.filter((r) => !r.synced).length;
+    const waiting = this.caches.waiting();
     return waiting === 0 ? true : `${waiting} watches not synced yet`;
   }
 
@@ -189,44 +122,42 @@ export class Speaker {
   }
 
   stop(): void {
-    for (const r of this.reflectors) r.stop();
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.stopped = true;
+    this.caches.stop();
+    for (const t of [this.expiryTimer, this.resyncTimer, this.passTimer]) {
+      if (t) this.timers.clearTimeout(t);
+    }
+    this.expiryTimer = this.resyncTimer = this.passTimer = undefined;
+    this.scheduled = false;
   }
 
   /** Every watch afresh (connections a cut-off left dead), at most once per 30 s. */
   private resyncAll(): void {
-    const wait = this.lastResync + MIN_RESYNC_INTERVAL_MS - Date.now();
+    const wait = this.lastResync + MIN_RESYNC_INTERVAL_MS - this.timers.now();
     if (wait > 0) {
-      this.resyncTimer ??= setTimeout(() => {
+      this.resyncTimer ??= this.timers.setTimeout(() => {
         this.resyncTimer = undefined;
         this.resyncAll();
       }, wait);
       return;
     }
-    this.lastResync = Date.now();
-    for (const r of this.reflectors) r.resync();
+    this.lastResync = this.timers.now();
+    this.caches.resync();
   }
 
   /** A renewal that keeps the live set as it was changes nothing: no pass (3 speakers renew 7.5 times a second). */
   private onLease(type: string, lease: V1Lease): boolean {
     const seen = speakerLease(lease);
     if (!seen) return false;
+    const now = this.timers.now();
     if (type === "DELETED") this.liveness.forget(seen.holder);
-    else this.liveness.observe(seen, Date.now());
-    this.opts.announcer.setPeerMacs(this.peerMacs());
-    return this.liveKey(Date.now()) !== this.lastLive;
+    else this.liveness.observe(seen, now);
+    this.opts.announcer.setPeerMacs(this.caches.peerMacs(this.opts.node));
+    return this.liveKey(now) !== this.lastLive;
   }
 
   private liveKey(now: number): string {
     return [...this.liveness.live(now, this.opts.lease.healthy())].sort().join(",");
-  }
-
-  private peerMacs(): string[] {
-    return this.leases.items().flatMap((l) => {
-      const s = speakerLease(l);
-      return s && s.holder !== this.opts.node ? s.macs : [];
-    });
   }
 
   /**
@@ -234,29 +165,32 @@ export class Speaker {
    * MIN_RECOMPUTE_GAP_MS apart, so a flood of Service events costs a few plans, not one each.
    */
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.stopped) return;
     this.scheduled = true;
     const gap = Math.max(MIN_RECOMPUTE_GAP_MS, RECOMPUTE_GAP_FACTOR * this.lastRecomputeMs);
-    const wait = Math.max(0, this.lastRecompute + gap - Date.now());
-    setTimeout(() => {
-      this.lastRecompute = Date.now();
-      this.scheduled = false;
-      try {
-        this.recompute();
-        this.lastRecomputeMs = Date.now() - this.lastRecompute;
-      } catch (e) {
-        // A bug in one recompute must not take down the answers for what this node owns.
-        this.opts.log.error("recompute failed; keeping the current announcements", {
-          err: describe(e),
-        });
-        this.armExpiry(Date.now());
-      }
-    }, wait);
+    const wait = Math.max(0, this.lastRecompute + gap - this.timers.now());
+    this.passTimer = this.timers.setTimeout(() => this.pass(), wait);
+  }
+
+  private pass(): void {
+    this.passTimer = undefined;
+    this.lastRecompute = this.timers.now();
+    this.scheduled = false;
+    try {
+      this.recompute();
+      this.lastRecomputeMs = this.timers.now() - this.lastRecompute;
+    } catch (e) {
+      // A bug in one recompute must not take down the answers for what this node owns.
+      this.opts.log.error("recompute failed; keeping the current announcements", {
+        err: describe(e),
+      });
+      this.armExpiry(this.timers.now());
+    }
   }
 
   private recompute(): void {
-    if (this.reflectors.some((r) => !r.synced)) return;
-    const now = Date.now();
+    if (this.caches.waiting() > 0) return;
+    const now = this.timers.now();
     const apiHealthy = this.opts.lease.healthy();
     const recovered = apiHealthy && !this.apiWasHealthy;
     if (apiHealthy !== this.apiWasHealthy) {
@@ -271,17 +205,18 @@ export class Speaker {
     const live = new Set(this.liveness.live(now, apiHealthy));
     this.lastLive = [...live].sort().join(",");
     live.add(this.opts.node); // this process is alive by definition, and renewing if it can
-    const view = clusterView({
-      services: this.services.items(),
-      slices: this.slices.items(),
-      nodes: this.nodes.items(),
-      pools: this.pools.items(),
-      advertisements: this.advertisements.items(),
-      liveSpeakers: live,
+    const liveKey = [...live].sort().join(",");
+    if (this.caches.takeSharedChange() || liveKey !== this.plannedLive) {
+      this.planner.setShared(this.caches.shared(live)); // enters every election: all again
+      this.plannedLive = liveKey;
+    }
+    const plans = this.planner.plan();
+    const owned = this.apply(plans, recovered);
+    this.statusOwed = this.statusSync.sync({
+      ...{ plans, owned, liveSpeakers: live, apiHealthy },
+      records: this.caches.statusRecords(),
+      services: this.caches.serviceKeys(),
     });
-    const plans = planAnnouncements(view, this.opts.node);
-    this.apply(plans, recovered);
-    this.syncStatus(plans, live, apiHealthy);
     this.armExpiry(now);
   }
 
@@ -289,7 +224,10 @@ export class Speaker {
    * `recovered`: this node was cut off and is back. Peers may have taken its IPs over meanwhile
    * and clients may cache their MACs, so what it still owns is announced again at once.
    */
-  private apply(plans: ReadonlyMap<string, IpPlan>, recovered: boolean): void {
+  private apply(
+    plans: ReadonlyMap<string, IpPlan>,
+    recovered: boolean,
+  ): Map<string, readonly string[]> {
     const owned = interfacesPerIp(ownedBy(plans, this.opts.node), this.links, this.opts.exclude);
     const takeovers = [...owned.keys()].filter((ip) => {
       const before = this.lastOwners.get(ip);
@@ -299,98 +237,27 @@ export class Speaker {
     this.opts.announcer.setOwned(owned, { takeovers });
     this.lastOwners = new Map([...plans].map(([ip, p]) => [ip, p.election.winner]));
     this.plans = plans;
-    this.owned = owned;
     this.opts.onPlan?.(plans, owned);
-  }
-
-  /**
-   * Level-based: compares what this node announces with the ServiceL2Status records the cluster
-   * holds and writes the difference, so a write lost while cut off, or a record a peer removed
-   * after this node took a Service back, is put right on a later pass (one at most 500 ms away).
-   */
-  private syncStatus(
-    plans: ReadonlyMap<string, IpPlan>,
-    live: ReadonlySet<string>,
-    apiHealthy: boolean,
-  ): void {
-    const now = announcedServices(plans, this.owned, this.opts.node);
-    for (const svc of now.keys()) if (!this.announcing.has(svc)) this.nodeAssigned(svc);
-    this.announcing = now;
-    if (!apiHealthy) return; // writes would fail; the pass after recovery catches up
-    const records = this.statuses
-      .items()
-      .map(readStatusRecord)
-      .filter((r): r is StatusRecord => r !== undefined);
-    const services = new Set(
-      this.services.items().map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`),
-    );
-    const actions = statusActions({
-      node: this.opts.node,
-      announcing: now,
-      records,
-      services,
-      liveSpeakers: live,
-    });
-    this.statusOwed = actions.length > 0;
-    for (const action of actions) void this.writeStatus(action);
-  }
-
-  private async writeStatus(action: StatusAction): Promise<void> {
-    if (this.statusWrites.has(action.service)) return;
-    if (this.statusWrites.size >= MAX_STATUS_WRITES) return; // a later pass does it
-    this.statusWrites.add(action.service);
-    const [namespace = "", name = ""] = action.service.split("/");
-    try {
-      const write =
-        action.kind === "claim"
-          ? this.opts.status.claim({ namespace, name }, action.interfaces)
-          : this.opts.status.remove({ namespace, name }, action.node);
-      await withDeadline(write, STATUS_WRITE_DEADLINE_MS, `${action.kind} ${action.service}`);
-    } catch (e) {
-      this.opts.log.warn(`could not ${action.kind} the announcement status; retrying`, {
-        service: action.service,
-        reason: action.reason,
-        err: describe(e),
-      });
-    } finally {
-      this.statusWrites.delete(action.service);
-    }
-  }
-
-  private nodeAssigned(key: string): void {
-    const [namespace = "", name = ""] = key.split("/");
-    const uid = this.services.get(key)?.metadata?.uid;
-    const message = `announcing from node "${this.opts.node}" with protocol "layer2"`;
-    this.opts.log.info(message, { service: key, reason: "nodeAssigned" });
-    this.opts.events
-      .record(
-        { kind: "Service", apiVersion: "v1", namespace, name, uid },
-        "Normal",
-        "nodeAssigned",
-        message,
-      )
-      .catch((e: unknown) => {
-        this.opts.log.warn("event not recorded", { service: key, err: describe(e) });
-      });
+    return owned;
   }
 
   /** A foreign MAC claims an IP this node probes or announces: say so on every Service using it. */
   reportConflict(c: AddressConflictReport): void {
     const services = (this.plans.get(c.ip)?.services ?? []).map((key) => ({
       key,
-      uid: this.services.get(key)?.metadata?.uid,
+      uid: this.caches.uidOf(key),
     }));
     this.conflicts.report(c, services);
   }
 
   /** Recompute when the next peer Lease would expire without a renewal. */
   private armExpiry(now: number): void {
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.expiryTimer) this.timers.clearTimeout(this.expiryTimer);
+    if (this.stopped) return;
     const next = this.liveness.nextExpiry(now);
-    const healthCheck = now + 500; // also notices our own API health changing
+    const healthCheck = now + HEALTH_CHECK_MS;
     const at = next === undefined ? healthCheck : Math.min(next, healthCheck);
-    this.expiryTimer = setTimeout(() => this.onTimer(), Math.max(10, at - now + 5));
-    this.expiryTimer.unref();
+    this.expiryTimer = this.timers.setTimeout(() => this.onTimer(), Math.max(10, at - now + 5));
   }
 
   /**
@@ -398,7 +265,8 @@ export class Speaker {
    * passed, the view froze or thawed), this node's API health, or status writes still owed.
    */
   private onTimer(): void {
-    const now = Date.now();
+    this.expiryTimer = undefined;
+    const now = this.timers.now();
     const healthChanged = this.opts.lease.healthy() !== this.apiWasHealthy;
     if (healthChanged || this.statusOwed || this.liveKey(now) !== this.lastLive) this.schedule();
     else this.armExpiry(now);

@@ -113,7 +113,8 @@ function electUnit(
   });
 }
 
-function planUnit(
+/** The plans of one unit's IPs (`view.services` is not read: members come from `byKey`). */
+export function planUnit(
   view: ClusterView,
   unit: AnnouncementUnit,
   byKey: ReadonlyMap<string, ServiceView>,

@@ -74,7 +74,8 @@ start_controller() {
 # 60 s), so test/e2e/address-conflict.test.ts sees a freed IP announced within seconds.
 start_speaker() {
   local n=$1
-  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" node "${root}/dist/speaker/main.js" --node-name "${n}" \
+  # As the chart runs it (charts/ironlb/templates/speaker.yaml): a 1 MiB young generation.
+  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" node --max-semi-space-size=1 "${root}/dist/speaker/main.js" --node-name "${n}" \
     --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1 \
     --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}"
 }

@@ -1,0 +1,203 @@
+/**
+ * The speaker's loop with fakes: in-memory list/watch sources, a status writer that writes into
+ * the ServiceL2Status source as the apiserver would, a recording announcer, manual timers. No
+ * root, no server; seconds.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
+import winston from "winston";
+import type { ResourceRef } from "../../lib/adapters/k8s-source.js";
+import { LEASE_PREFIX } from "../../lib/api/speaker-lease.js";
+import type { ListWatchSource } from "../../lib/adapters/reflector.js";
+import { IFF, type LinkInfo } from "../core/interface-choice.js";
+import { Speaker } from "./speaker.js";
+import { ManualTimers } from "./testing/manual-timers.js";
+
+const NODE = "node1";
+const NS = "metallb-system";
+const IP = "198.18.0.200";
+
+/** One kind's objects, listed once and then changed through `emit`, as a watch would. */
+class FakeKind {
+  readonly objects = new Map<string, KubernetesObject>();
+  private rv = 1;
+  private onEvent: ((type: string, obj: unknown) => void) | undefined;
+
+  source(): ListWatchSource<KubernetesObject> {
+    return {
+      list: () =>
+        Promise.resolve({ items: [...this.objects.values()], resourceVersion: String(this.rv) }),
+      watch: (_rv, onEvent) => {
+        this.onEvent = onEvent;
+        return Promise.resolve({ abort: () => (this.onEvent = undefined) });
+      },
+    };
+  }
+
+  emit(type: "ADDED" | "MODIFIED" | "DELETED", obj: KubernetesObject): void {
+    const meta = { ...obj.metadata, resourceVersion: String(++this.rv) };
+    const stamped = { ...obj, metadata: meta };
+    const key = `${meta.namespace ?? ""}/${meta.name ?? ""}`;
+    if (type === "DELETED") this.objects.delete(key);
+    else this.objects.set(key, stamped);
+    this.onEvent?.(type, stamped);
+  }
+}
+
+const kinds = ["Service", "EndpointSlice", "Node", "IPAddressPool", "L2Advertisement", "Lease"];
+
+function world() {
+  const fakes = new Map([...kinds, "ServiceL2Status"].map((k) => [k, new FakeKind()]));
+  const kind = (k: string): FakeKind => fakes.get(k) as FakeKind;
+  const writes: string[] = [];
+  const owned: string[][] = [];
+  const events: string[] = [];
+  let plans = 0;
+  const record = (svc: { namespace: string; name: string }, node?: string) => ({
+    metadata: { name: `l2-${svc.name}`, namespace: NS },
+    status: {
+      node,
+      serviceName: svc.name,
+      serviceNamespace: svc.namespace,
+      interfaces: [{ name: "eth0" }],
+    },
+  });
+  const timers = new ManualTimers();
+  const speaker = new Speaker({
+    kc: undefined as never,
+    node: NODE,
+    namespace: NS,
+    exclude: [],
+    log: winston.createLogger({ silent: true }),
+    announcer: {
+      setOwned: (o) => void owned.push([...o.keys()].sort()),
+      setPeerMacs: () => undefined,
+    },
+    lease: { healthy: () => true },
+    status: {
+      claim: (svc) => {
+        writes.push(`claim ${svc.name}`);
+        kind("ServiceL2Status").emit("ADDED", record(svc, NODE));
+        return Promise.resolve();
+      },
+      remove: (svc) => {
+        writes.push(`remove ${svc.name}`);
+        kind("ServiceL2Status").emit("DELETED", record(svc));
+        return Promise.resolve();
+      },
+      recordConflict: () => Promise.resolve(),
+    },
+    events: {
+      record: (_ref, _type, reason) => {
+        events.push(reason);
+        return Promise.resolve();
+      },
+    },
+    onPlan: () => void plans++,
+    source: (ref: ResourceRef) => kind(ref.kind).source(),
+    timers,
+  });
+  return { speaker, kind, timers, writes, owned, events, plans: () => plans };
+}
+
+const settle = async (timers: ManualTimers, ms: number): Promise<void> => {
+  for (let t = 0; t < ms; t += 10) {
+    await new Promise((r) => setImmediate(r));
+    timers.advance(10);
+  }
+  await new Promise((r) => setImmediate(r));
+};
+
+const LINK: LinkInfo = {
+  name: "eth0",
+  type: 1,
+  flags: IFF.up | IFF.broadcast,
+  operstate: "up",
+  enslaved: false,
+  mac: "02:00:00:00:00:01",
+  ipv6LinkLocal: "fe80::1",
+};
+
+const service = (name: string, ip: string) => ({
+  metadata: {
+    name,
+    namespace: "default",
+    uid: `u-${name}`,
+    annotations: { "metallb.io/ip-allocated-from-pool": "p" },
+  },
+  spec: { type: "LoadBalancer" },
+  status: { loadBalancer: { ingress: [{ ip }] } },
+});
+const slice = (name: string) => ({
+  metadata: {
+    name: `${name}-x`,
+    namespace: "default",
+    labels: { "kubernetes.io/service-name": name },
+  },
+  endpoints: [{ addresses: ["198.19.1.2"], nodeName: NODE, conditions: { ready: true } }],
+});
+const lease = (holder: string, renew: number): V1Lease => ({
+  metadata: {
+    name: `${LEASE_PREFIX}${holder}`,
+    namespace: NS,
+    annotations: { "ironlb.io/lease-duration-ms": "60000" },
+  },
+  spec: { holderIdentity: holder, renewTime: new Date(renew) },
+});
+
+async function started() {
+  const w = world();
+  w.kind("Node").emit("ADDED", { metadata: { name: NODE } });
+  w.kind("IPAddressPool").emit("ADDED", { metadata: { name: "p", namespace: NS } });
+  w.kind("L2Advertisement").emit("ADDED", { metadata: { name: "a", namespace: NS } });
+  w.speaker.setLinks([LINK]);
+  w.speaker.start();
+  await settle(w.timers, 100);
+  assert.equal(w.speaker.ready(), true);
+  return w;
+}
+
+test("a Service with an endpoint here is announced, claimed once and reported once; quiet after", async () => {
+  const w = await started();
+  w.kind("Service").emit("ADDED", service("web", IP));
+  w.kind("EndpointSlice").emit("ADDED", slice("web"));
+  await settle(w.timers, 100);
+  assert.deepEqual(w.owned.at(-1), [IP]);
+  assert.deepEqual(w.writes, ["claim web"]);
+  assert.deepEqual(w.events, ["nodeAssigned"]);
+  const plansBefore = w.plans();
+  await settle(w.timers, 10_000);
+  assert.deepEqual(w.writes, ["claim web"], "no status churn once the record is there");
+  assert.deepEqual(w.events, ["nodeAssigned"]);
+  assert.equal(w.plans(), plansBefore, "no pass without a change");
+  w.speaker.stop();
+});
+
+test("Lease renewals that keep the live set cost no pass; a new speaker does", async () => {
+  const w = await started();
+  w.kind("Lease").emit("ADDED", lease(NODE, 1));
+  await settle(w.timers, 100);
+  const plans = w.plans();
+  for (let i = 2; i < 20; i++) w.kind("Lease").emit("MODIFIED", lease(NODE, i));
+  await settle(w.timers, 100);
+  assert.equal(w.plans(), plans);
+  w.kind("Lease").emit("ADDED", lease("node2", 1));
+  await settle(w.timers, 100);
+  assert.equal(w.plans(), plans + 1);
+  w.speaker.stop();
+});
+
+test("a deleted Service is withdrawn and its record removed", async () => {
+  const w = await started();
+  w.kind("Service").emit("ADDED", service("web", IP));
+  w.kind("EndpointSlice").emit("ADDED", slice("web"));
+  await settle(w.timers, 100);
+  w.kind("Service").emit("DELETED", service("web", IP));
+  await settle(w.timers, 100);
+  assert.deepEqual(w.owned.at(-1), []);
+  assert.deepEqual(w.writes, ["claim web", "remove web"]);
+  await settle(w.timers, 5_000);
+  assert.deepEqual(w.writes, ["claim web", "remove web"]);
+  w.speaker.stop();
+});
