@@ -54,7 +54,7 @@ class FakeLeaseApi implements LeaseApi {
     try {
       return Promise.resolve(fn());
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
