@@ -4,9 +4,9 @@
  * allocates anything: a handover moves no IP. Losing the Lease stops the term's Controller at
  * once (no new writes; calls already sent may still land) and the replica stands by again.
  *
- * Probes: /healthz is always 200 (the process is alive). /readyz is 200 for a standby (it is
- * ready to take over; a rolling update must not wait for it to lead) and, for the leader, once
- * its startup gate is open and the first pass written.
+ * Probes: /healthz is always 200 (the process is alive). /readyz is 503 until the Lease was read
+ * once; then 200 for a standby (it is ready to take over; a rolling update must not wait for it
+ * to lead) and, for the leader, once its startup gate is open and the first pass written.
  */
 import type { Logger } from "../../lib/adapters/logger.js";
 import { EventRecorder } from "../../lib/adapters/events.js";
@@ -72,7 +72,8 @@ export class Leadership {
   }
 
   ready(): true | string {
-    return this.current ? this.current.ready() : true;
+    if (this.current) return this.current.ready();
+    return this.elector.hasDecided ? true : "leader election: the Lease not read yet";
   }
 
   private record(message: string): void {

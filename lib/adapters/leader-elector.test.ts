@@ -110,8 +110,10 @@ test("the first replica creates the Lease; the second waits and never leads whil
   a.elector.start();
   await w.run(100);
   const b = w.replica("b");
+  assert.equal(b.elector.hasDecided, false);
   b.elector.start();
   await w.run(10_000);
+  assert.equal(b.elector.hasDecided, true, "b knows it stands by");
   assert.deepEqual(w.log.map(untimed), ["a leads"]);
   assert.equal(w.store.lease?.holderIdentity, "a");
   assert.ok(!w.store.writes.some((x) => x.by === "b"), "b never wrote the Lease");

@@ -47,6 +47,7 @@ export interface LeaderElectorOptions {
 
 export class LeaderElector {
   private leading = false;
+  private decided = false;
   private stopped = false;
   private observed: Observed | undefined;
   private seenHolder: string | undefined;
@@ -62,6 +63,11 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** An attempt got through: this replica knows whether it leads or stands by. */
+  get hasDecided(): boolean {
+    return this.decided;
   }
 
   start(): void {
@@ -102,6 +108,7 @@ export class LeaderElector {
   private async attempt(): Promise<void> {
     try {
       await this.tryAcquireOrRenew();
+      this.decided = true;
     } catch (e) {
       const level = this.leading ? "warn" : "info";
       this.opts.log[level]("leader Lease: attempt failed", { err: describe(e) });
