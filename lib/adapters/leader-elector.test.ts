@@ -101,7 +101,17 @@ function world() {
       for (let i = 0; i < 5; i++) await flush();
     }
   };
-  return { timers, store, log, replica, run };
+  /** "a" starts and leads; "b" starts 50 ms later; both run for `ms`. */
+  const pair = async (ms: number) => {
+    const a = replica("a");
+    const b = replica("b");
+    a.elector.start();
+    await run(50);
+    b.elector.start();
+    await run(ms);
+    return { a, b };
+  };
+  return { timers, store, log, replica, run, pair };
 }
 
 test("the first replica creates the Lease; the second waits and never leads while it is renewed", async () => {
@@ -121,12 +131,7 @@ test("the first replica creates the Lease; the second waits and never leads whil
 
 test("SIGKILLed leader: the other takes over only after the Lease expired, counted from its last renewal", async () => {
   const w = world();
-  const a = w.replica("a");
-  const b = w.replica("b");
-  a.elector.start();
-  await w.run(50);
-  b.elector.start();
-  await w.run(3_000);
+  const { a } = await w.pair(3_000);
   a.api.dead = true; // no more renewals; a's process is gone
   const killedAt = w.timers.now - 1_000_000;
   const lastRenew = killedAt - ((killedAt - 0) % 250); // a renews every 250 ms from t=0
@@ -145,12 +150,7 @@ test("SIGKILLed leader: the other takes over only after the Lease expired, count
 
 test("a released Lease is taken at once, not after its duration", async () => {
   const w = world();
-  const a = w.replica("a");
-  const b = w.replica("b");
-  a.elector.start();
-  await w.run(50);
-  b.elector.start();
-  await w.run(1_000);
+  const { a } = await w.pair(1_000);
   const stopAt = w.timers.now;
   await a.elector.stop();
   assert.equal(w.store.lease?.holderIdentity, "", "stop() cleared the holder");
@@ -189,12 +189,7 @@ test("two candidates racing for a released Lease: one wins, the other gets a con
 
 test("a leader that cannot renew stops at the renew deadline, before anyone may take over", async () => {
   const w = world();
-  const a = w.replica("a");
-  const b = w.replica("b");
-  a.elector.start();
-  await w.run(50);
-  b.elector.start();
-  await w.run(1_000);
+  const { a } = await w.pair(1_000);
   a.api.failing = true;
   const failAt = w.timers.now - 1_000_000;
   await w.run(3_000);

@@ -14,6 +14,15 @@ import {
 const timing = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 250 };
 const T0 = 1_000_000;
 
+/** The spec "a" writes at T0: acquired at `acquireTime`, `transitions` so far. */
+const mine = (acquireTime: number, transitions: number) => ({
+  holderIdentity: "a",
+  leaseDurationSeconds: 2,
+  acquireTime,
+  renewTime: T0,
+  leaseTransitions: transitions,
+});
+
 const lease = (over: Partial<LeaseRecord> = {}): LeaseRecord => ({
   holder: "b",
   durationSeconds: 2,
@@ -37,13 +46,7 @@ describe("nextStep", () => {
       now: T0,
       want: {
         kind: "create",
-        spec: {
-          holderIdentity: "a",
-          leaseDurationSeconds: 2,
-          acquireTime: T0,
-          renewTime: T0,
-          leaseTransitions: 0,
-        },
+        spec: mine(T0, 0),
       },
     },
     {
@@ -67,13 +70,7 @@ describe("nextStep", () => {
       want: {
         kind: "acquire",
         resourceVersion: "10",
-        spec: {
-          holderIdentity: "a",
-          leaseDurationSeconds: 2,
-          acquireTime: T0,
-          renewTime: T0,
-          leaseTransitions: 4,
-        },
+        spec: mine(T0, 4),
       },
     },
     {
@@ -97,13 +94,7 @@ describe("nextStep", () => {
       want: {
         kind: "acquire",
         resourceVersion: "10",
-        spec: {
-          holderIdentity: "a",
-          leaseDurationSeconds: 2,
-          acquireTime: T0,
-          renewTime: T0,
-          leaseTransitions: 4,
-        },
+        spec: mine(T0, 4),
       },
     },
     {
@@ -113,13 +104,7 @@ describe("nextStep", () => {
       want: {
         kind: "renew",
         resourceVersion: "10",
-        spec: {
-          holderIdentity: "a",
-          leaseDurationSeconds: 2,
-          acquireTime: T0 - 60_000,
-          renewTime: T0,
-          leaseTransitions: 3,
-        },
+        spec: mine(T0 - 60_000, 3),
       },
     },
   ];

@@ -10,13 +10,21 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CoordinationV1Api, type V1Service } from "@kubernetes/client-node";
-import { apply, assertIronlbRunning, ingressIps, labCommand, useLab } from "../support/e2e.js";
+import {
+  apply,
+  applyNamespacePool,
+  assertIronlbRunning,
+  ingressIps,
+  labCommand,
+  removeNamespacePool,
+  useLab,
+} from "../support/e2e.js";
 import { labDir, rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
 import { eventually } from "../support/processes.js";
 
 const COUNT = 50;
 const POOL = "e2e-ha";
-/** Outside the L2 segment and unadvertised: the test needs assignments, not traffic. */
+/** Outside the L2 segment, Services without endpoints: the test needs assignments, not traffic. */
 const ADDRESSES = "198.18.96.0/26";
 const LEASE = { name: "ironlb-controller", namespace: "metallb-system" };
 const BUDGET_MS = 5_000;
@@ -48,17 +56,7 @@ describe("controller leader handover on the lab", { skip: rootSkipReason() }, ()
 
   before(async () => {
     cp = useLab();
-    cp.ensureNamespace(ns);
-    apply(
-      cp,
-      `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: ${POOL}, namespace: metallb-system}
-spec:
-  addresses: [${ADDRESSES}]
-  serviceAllocation: {namespaces: [${ns}]}
-`,
-    );
+    applyNamespacePool(cp, ns, POOL, [ADDRESSES]);
     const names = Array.from({ length: COUNT }, (_, i) => `svc-${i}`);
     apply(cp, names.map(serviceYaml).join("---\n"));
     await eventually(
@@ -71,16 +69,7 @@ spec:
   after(() => {
     // The killed replica back, and "controller" the leader again (ironlb.sh restart controller).
     if (killed) labCommand(["restart", killed === "controller-2" ? "controller-2" : "controller"]);
-    for (const args of [
-      ["delete", "namespace", ns, "--timeout=90s"],
-      ["delete", "-n", "metallb-system", `ipaddresspool/${POOL}`],
-    ]) {
-      try {
-        cp.kubectl([...args, "--ignore-not-found"]);
-      } catch (e) {
-        process.stderr.write(`cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
-      }
-    }
+    removeNamespacePool(cp, ns, POOL);
     assertIronlbRunning();
   });
 
