@@ -53,8 +53,9 @@ apply_manifests() {
 ready() { ip netns exec "$1" curl -fsS --max-time 1 "http://${2:-127.0.0.1}:7472/readyz" >/dev/null 2>&1; }
 # leads NAME: that controller replica holds the leader Lease (its ironlb_controller_leader is 1).
 leads() {
-  ip netns exec ironlb-cp curl -fsS --max-time 1 "http://$(controller_host "$1"):7472/metrics" 2>/dev/null |
-    grep -q '^ironlb_controller_leader 1$'
+  local metrics
+  metrics=$(ip netns exec ironlb-cp curl -fsS --max-time 1 "http://$(controller_host "$1"):7472/metrics" 2>/dev/null) &&
+    grep -q '^ironlb_controller_leader 1$' <<<"${metrics}"
 }
 controller_host() { if [[ "$1" == controller-2 ]]; then echo 127.0.0.2; else echo 127.0.0.1; fi; }
 
