@@ -53,6 +53,7 @@ export class Leadership {
         },
         onStoppedLeading: (reason) => {
           metrics.leading(false);
+          metrics.trackPending(() => 0); // and lets the stopped term's caches go
           this.current?.stop();
           this.current = undefined;
           log.warn("standing by: the controller stopped", { reason });

@@ -168,7 +168,8 @@ export class LeaderElector {
   }
 
   private call<T>(p: Promise<T>, what: string): Promise<T> {
-    // Half the renew deadline: a hung read still leaves time for the write and one retry.
-    return withDeadline(p, this.opts.timing.renewDeadlineMs / 2, what, this.timers);
+    // Only against calls that never settle: the loss timer, not this, ends a leader's term, so a
+    // slow but answering apiserver is waited for.
+    return withDeadline(p, this.opts.timing.renewDeadlineMs, what, this.timers);
   }
 }
