@@ -41,12 +41,29 @@ async function waitFor(what: string, check: () => Promise<boolean>, ms: number):
   }
 }
 
+/**
+ * `call`, again after a pause when the loaded apiserver fails it (timeouts, 429, 5xx; the lab
+ * is shared); `done` says which errors mean the work is done (409 on a create, 404 on a delete).
+ */
+async function persist(call: () => Promise<unknown>, done: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (e) {
+      if (e instanceof KubeHttpError && e.status === done) return;
+      if (attempt >= 6) throw e;
+      await sleep(500 * attempt);
+    }
+  }
+}
+
 async function round(lab: ControllerLab, c: RunningController, n: number): Promise<Round> {
   const name = (i: number) => `mem-${n}-${i}`;
   const start = performance.now();
   progress(`round ${n}: creating ${TOTAL} Services`);
   await runBounded(TOTAL, CONCURRENCY, (i) =>
-    lab.createService(name(i), i < IPV4 ? "IPv4" : "IPv6"),
+    persist(() => lab.createService(name(i), i < IPV4 ? "IPv4" : "IPv6"), 409),
   );
   await waitFor(
     `${TOTAL} Services assigned`,
@@ -60,12 +77,7 @@ async function round(lab: ControllerLab, c: RunningController, n: number): Promi
   const delStart = performance.now();
   const path = `/api/v1/namespaces/${lab.svcNs}/services`;
   await runBounded(TOTAL, CONCURRENCY, (i) =>
-    lab.http.request("DELETE", `${path}/${name(i)}`).then(
-      () => undefined,
-      (e: unknown) => {
-        if (!(e instanceof KubeHttpError && e.status === 404)) throw e;
-      },
-    ),
+    persist(() => lab.http.request("DELETE", `${path}/${name(i)}`), 404),
   );
   await waitFor("the Services gone", async () => (await lab.listIps()).size === 0, 900_000);
   const deleteSeconds = (performance.now() - delStart) / 1000;
