@@ -37,7 +37,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, ms: number):
   const deadline = performance.now() + ms;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1_000);
+    await sleep(5_000); // a list of every Service: not too often on the shared apiserver
   }
 }
 
