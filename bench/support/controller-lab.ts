@@ -58,8 +58,14 @@ export class ControllerLab {
     );
   }
 
-  /** Starts the controller and waits for /readyz (polled every 10 ms). */
-  async startController(timeoutMs = 120_000): Promise<RunningController> {
+  /**
+   * Starts the controller and waits for /readyz (polled every 10 ms). `entry`: the sources under
+   * tsx (default) or the build, `dist/controller/main.js`, on plain node as the lab runs it.
+   */
+  async startController(
+    timeoutMs = 120_000,
+    entry = "controller/main.ts",
+  ): Promise<RunningController> {
     const spawnedAt = performance.now();
     const profileDir = process.env.BENCH_CPU_PROF;
     // BENCH_CPU_PROF=<dir>: the controller writes a V8 CPU profile there when it stops.
@@ -71,7 +77,7 @@ export class ControllerLab {
       ...["--lb-class", this.lbClass, "--metrics-host", "127.0.0.1"],
       ...["--metrics-port", String(this.port)],
     ];
-    const proc = startTs(`controller-${this.poolNs}`, "controller/main.ts", args, wrap);
+    const proc = startTs(`controller-${this.poolNs}`, entry, args, wrap);
     const deadline = spawnedAt + timeoutMs;
     for (;;) {
       const res = await fetch(`http://127.0.0.1:${this.port}/readyz`).catch(() => undefined);

@@ -37,6 +37,30 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  private readonly leader = new Gauge({
+    name: "ironlb_controller_leader",
+    help: "1 while this replica holds the leader Lease and reconciles, 0 while it stands by",
+    registers: [this.registry],
+  });
+  private readonly leaderTransitions = new Counter({
+    name: "ironlb_controller_leader_transitions_total",
+    help: "Times this replica started or stopped leading",
+    registers: [this.registry],
+  });
+  private pendingCount: () => number = () => 0;
+  // Registered once: each leader term's Controller only swaps the count it reads.
+  private readonly pending: Gauge = new Gauge({
+    name: "ironlb_controller_services_pending",
+    help: "LoadBalancer Services waiting for an IP (no matching pool, pool exhausted, conflict)",
+    registers: [this.registry],
+    collect: (): void => this.pending.set(this.pendingCount()),
+  });
+
+  leading(yes: boolean): void {
+    this.leader.set(yes ? 1 : 0);
+    this.leaderTransitions.inc();
+  }
+
   poolsChanged(set: PoolSet, allocator: Allocator): void {
     this.inUse.reset();
     this.total.reset();
@@ -50,16 +74,12 @@ export class ControllerMetrics {
     this.invalidPools.set(set.errors.size);
   }
 
-  /** `count` is read at each scrape: Services this controller handles that have no IP. */
+  /**
+   * `count` is read at each scrape: Services this controller handles that have no IP. A new
+   * leader term's Controller replaces the previous one's count.
+   */
   trackPending(count: () => number): void {
-    new Gauge({
-      name: "ironlb_controller_services_pending",
-      help: "LoadBalancer Services waiting for an IP (no matching pool, pool exhausted, conflict)",
-      registers: [this.registry],
-      collect() {
-        this.set(count());
-      },
-    });
+    this.pendingCount = count;
   }
 
   reconciled(outcome: "ok" | "retry" | "fatal", ms: number): void {

@@ -3,16 +3,25 @@
  * overloaded apiserver some calls were seen never to settle: a caller that bounds how many calls
  * it has in flight must not keep a place for one of those forever.
  */
+import { realTimers, type Timers } from "./work-queue.js";
+
 export class DeadlineError extends Error {
   readonly code = "IRONLB_DEADLINE";
 }
 
 /** `call`, or a DeadlineError after `ms` (the call itself is left to finish or not). */
-export function withDeadline<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+export function withDeadline<T>(
+  call: Promise<T>,
+  ms: number,
+  what: string,
+  timers: Timers = realTimers,
+): Promise<T> {
+  let timer: unknown;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)), ms);
-    timer.unref();
+    timer = timers.setTimeout(
+      () => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)),
+      ms,
+    );
   });
-  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([call, expired]).finally(() => timers.clearTimeout(timer));
 }

@@ -67,6 +67,9 @@ describe("bad values are refused with the field named", () => {
     [["prometheusRule.poolUsageThreshold=90"], [/poolUsageThreshold/]],
     [["image.pullPolicy=Sometimes"], [/pullPolicy/]],
     [["bgp.enabled=true"], [/bgp/]],
+    [["controller.replicas=0"], [/replicas/]],
+    [["controller.antiAffinity=sometimes"], [/antiAffinity/]],
+    [["controller.leaderElection.retryPeriodSeconds=0"], [/retryPeriodSeconds/]],
   ];
   for (const [set, want] of cases) {
     test(set.join(","), () => {
@@ -148,6 +151,33 @@ describe("what the values render", () => {
       assert.ok(r.stdout.includes(line), `missing ${line}`);
     }
     assert.doesNotMatch(r.stdout, /control-plane/, "tolerations replace the default");
+  });
+
+  test("controller HA: replicas, podAntiAffinity by hostname, leader election flags", () => {
+    const deployment = (...set: string[]): string => {
+      const r = template(...set.flatMap((x) => ["--set", x]), "-s", "templates/controller.yaml");
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const byDefault = deployment();
+    assert.match(byDefault, /^ {2}replicas: 2$/m);
+    assert.match(byDefault, /preferredDuringSchedulingIgnoredDuringExecution/);
+    assert.match(byDefault, /topologyKey: kubernetes\.io\/hostname/);
+    assert.match(byDefault, /- --leader-elect=true$/m);
+    assert.match(byDefault, /fieldPath: metadata\.name/, "POD_NAME, the holderIdentity");
+    assert.doesNotMatch(byDefault, /--leader-elect-lease-duration/, "the binary's defaults");
+    const required = deployment("controller.antiAffinity=required,controller.replicas=3");
+    assert.match(required, /^ {2}replicas: 3$/m);
+    assert.match(required, /requiredDuringSchedulingIgnoredDuringExecution/);
+    const single = deployment("controller.replicas=1,controller.leaderElection.enabled=false");
+    assert.doesNotMatch(single, /podAntiAffinity/);
+    assert.match(single, /- --leader-elect=false$/m);
+    const timed = deployment(
+      "controller.leaderElection.leaseDurationSeconds=30,controller.leaderElection.renewDeadlineSeconds=20,controller.leaderElection.retryPeriodSeconds=4",
+    );
+    for (const flag of ["lease-duration=30", "renew-deadline=20", "retry-period=4"]) {
+      assert.match(timed, new RegExp(`- --leader-elect-${flag}$`, "m"));
+    }
   });
 
   test("serviceMonitor and prometheusRule render the Operator's objects", () => {

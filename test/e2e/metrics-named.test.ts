@@ -11,12 +11,20 @@ import { apply, assertIronlbRunning, NODES, useLab } from "../support/e2e.js";
 import { rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
 import { PROMETHEUS_OWN, namedMetrics } from "../chart/dashboard-rules.js";
 
-function scrape(netns: string): string {
+function scrape(netns: string, host = "127.0.0.1"): string {
   return execFileSync(
     "ip",
-    ["netns", "exec", netns, "curl", "-fsS", "--max-time", "5", "http://127.0.0.1:7472/metrics"],
+    ["netns", "exec", netns, "curl", "-fsS", "--max-time", "5", `http://${host}:7472/metrics`],
     { encoding: "utf8", maxBuffer: 64 << 20 },
   );
+}
+
+/** The lab runs two controller replicas (test/lab/ironlb.sh): the leader's metrics. */
+function scrapeController(): string {
+  const texts = ["127.0.0.1", "127.0.0.2"].map((host) => scrape("ironlb-cp", host));
+  const leader = texts.find((t) => /^ironlb_controller_leader 1$/m.test(t));
+  assert.ok(leader, "no controller replica reports ironlb_controller_leader 1");
+  return leader;
 }
 
 /** Metric families a scrape declares (`# TYPE name kind`): present even with no sample yet. */
@@ -78,7 +86,7 @@ describe("metrics named by the dashboard and the alerts", { skip: rootSkipReason
 
   test("every one is served by the lab's controller or speakers", () => {
     const served = new Set([
-      ...families(scrape("ironlb-cp")),
+      ...families(scrapeController()),
       ...NODES.flatMap((n) => [...families(scrape(`ironlb-${n}`))]),
     ]);
     const named = namedMetrics();
@@ -96,12 +104,12 @@ describe("metrics named by the dashboard and the alerts", { skip: rootSkipReason
     /** The gauge equals the cluster's count, and the count does (or does not) include ours. */
     // Scraped before and after the list, so the count cannot change in between unseen.
     const agrees = (ours: boolean) => (): boolean => {
-      const gauge = pendingOf(scrape("ironlb-cp"));
+      const gauge = pendingOf(scrapeController());
       const oracle = pendingInCluster(cp);
       return (
         oracle.keys.has(key) === ours &&
         gauge === oracle.count &&
-        pendingOf(scrape("ironlb-cp")) === oracle.count
+        pendingOf(scrapeController()) === oracle.count
       );
     };
     apply(

@@ -54,6 +54,9 @@ describe("install manifest on the lab apiserver", { skip: rootSkipReason() }, ()
       ["speaker", ["patch", "services", "--subresource=status", "-n", "default"], "no"],
       ["speaker", ["create", "leases", "-n", "metallb-system"], "yes"],
       ["speaker", ["create", "leases", "-n", "kube-system"], "no"],
+      ["controller", ["update", "leases", "-n", "metallb-system"], "yes"],
+      ["controller", ["update", "leases", "-n", "kube-system"], "no"],
+      ["controller", ["delete", "leases", "-n", "metallb-system"], "no"],
       [
         "controller",
         ["patch", "ipaddresspools.metallb.io", "--subresource=status", "-n", "metallb-system"],

@@ -2,9 +2,14 @@
 # IronLB itself in the lab, run from this repo: the controller in ironlb-cp and one speaker in
 # each node namespace, each with its own ServiceAccount token (TokenRequest API) and the RBAC of
 # manifests/, so RBAC is exercised for real.
+# Two controller replicas with leader election and short Lease timings (3 s, renew deadline 2.5 s,
+# retry 0.25 s; with a 1 s deadline the leader lost its Lease over and over while a benchmark
+# loaded the machine): "controller" (monitoring on 127.0.0.1:7472 in ironlb-cp) and "controller-2"
+# (127.0.0.2:7472). The lab keeps "controller" the leader: it starts first, and `restart
+# controller` then restarts controller-2 too, which hands the Lease back (released on SIGTERM).
 #
 #   test/lab/ironlb.sh up | down | status
-#   test/lab/ironlb.sh kill WHAT [SIGNAL]      WHAT: controller | speaker-node1..3
+#   test/lab/ironlb.sh kill WHAT [SIGNAL]      WHAT: controller | controller-2 | speaker-node1..3
 #   test/lab/ironlb.sh restart WHAT
 set -euo pipefail
 
@@ -45,12 +50,20 @@ apply_manifests() {
   kubectl wait --for=condition=Established crd --all --timeout=30s >/dev/null
 }
 
-ready() { ip netns exec "$1" curl -fsS --max-time 1 "http://127.0.0.1:7472/readyz" >/dev/null 2>&1; }
+# ready NETNS [HOST]: /readyz answers 200 (a standby controller is ready too).
+ready() { ip netns exec "$1" curl -fsS --max-time 1 "http://${2:-127.0.0.1}:7472/readyz" >/dev/null 2>&1; }
+# leads NAME: that controller replica holds the leader Lease (its ironlb_controller_leader is 1).
+leads() {
+  local metrics
+  metrics=$(ip netns exec ironlb-cp curl -fsS --max-time 1 "http://$(controller_host "$1"):7472/metrics" 2>/dev/null) &&
+    grep -q '^ironlb_controller_leader 1$' <<<"${metrics}"
+}
+controller_host() { if [[ "$1" == controller-2 ]]; then echo 127.0.0.2; else echo 127.0.0.1; fi; }
 
 wait_ready() {
-  local name=$1 ns=$2 i
+  local name=$1 ns=$2 host=${3:-127.0.0.1} i
   for ((i = 0; i < 100; i++)); do
-    ready "${ns}" && return 0
+    ready "${ns}" "${host}" && return 0
     alive "${name}" || die "${name} exited; last lines of .lab/logs/${name}.log:
 $(tail -n 10 "${lab}/logs/${name}.log")"
     sleep 0.2
@@ -66,8 +79,33 @@ no_caps=(setpriv --bounding-set=-all --inh-caps=-all --no-new-privs)
 net_raw_only=(setpriv --bounding-set=-all,+net_raw --inh-caps=-all --no-new-privs)
 
 start_controller() {
-  start controller ironlb-cp "${no_caps[@]}" node "${root}/dist/controller/main.js" \
-    --kubeconfig "${lab}/kubeconfig-controller" --metrics-host 127.0.0.1
+  local name=${1:-controller}
+  start "${name}" ironlb-cp "${no_caps[@]}" node "${root}/dist/controller/main.js" \
+    --kubeconfig "${lab}/kubeconfig-controller" --metrics-host "$(controller_host "${name}")" \
+    --leader-elect-identity "${name}" --leader-elect-lease-duration 3 \
+    --leader-elect-renew-deadline 2.5 --leader-elect-retry-period 0.25
+}
+
+# wait_leader NAME: NAME leads and its startup gate is open (ready), within 20 s.
+wait_leader() {
+  local name=$1 i
+  for ((i = 0; i < 100; i++)); do
+    leads "${name}" && ready ironlb-cp "$(controller_host "${name}")" && return 0
+    sleep 0.2
+  done
+  die "${name} did not become the ready leader within 20 s; see .lab/logs/${name}.log"
+}
+
+# restart_controllers: "controller" afresh (controller-2 takes over meanwhile), then controller-2,
+# whose release on SIGTERM hands the Lease back to "controller".
+restart_controllers() {
+  stop controller
+  start_controller controller
+  wait_ready controller ironlb-cp
+  stop controller-2
+  start_controller controller-2
+  wait_leader controller
+  wait_ready controller-2 ironlb-cp 127.0.0.2
 }
 
 # The reprobe backoff of an IP another host answers for is capped at 4 s in the lab (production:
@@ -82,7 +120,7 @@ start_speaker() {
 
 all_running() {
   local n
-  alive controller || return 1
+  alive controller && alive controller-2 || return 1
   for n in "${nodes[@]}"; do alive "speaker-${n}" || return 1; done
 }
 
@@ -98,10 +136,15 @@ cmd_up() {
   apply_manifests
   token_kubeconfig controller "${lab}/kubeconfig-controller"
   token_kubeconfig speaker "${lab}/kubeconfig-speaker"
-  alive controller || start_controller
   local n
+  if ! alive controller; then
+    start_controller controller
+    alive controller-2 || wait_leader controller
+  fi
+  alive controller-2 || start_controller controller-2
   for n in "${nodes[@]}"; do alive "speaker-${n}" || start_speaker "${n}"; done
   wait_ready controller ironlb-cp
+  wait_ready controller-2 ironlb-cp 127.0.0.2
   for n in "${nodes[@]}"; do wait_ready "speaker-${n}" "ironlb-${n}"; done
   say "controller (ironlb-cp) and speakers (${nodes[*]}) ready; logs in .lab/logs/"
 }
@@ -109,17 +152,20 @@ cmd_up() {
 cmd_down() {
   local n
   for n in "${nodes[@]}"; do stop "speaker-${n}"; done
+  stop controller-2
   stop controller
   rm -f "${lab}/kubeconfig-controller" "${lab}/kubeconfig-speaker"
 }
 
 cmd_status() {
   local name ns rc=0
-  for name in controller "${nodes[@]/#/speaker-}"; do
+  for name in controller controller-2 "${nodes[@]/#/speaker-}"; do
     ns=ironlb-cp
     [[ "${name}" == speaker-* ]] && ns="ironlb-${name#speaker-}"
     if alive "${name}"; then
-      printf '%-24s running (pid %s)%s\n' "${name}" "$(pid_of "${name}")" "$(ready "${ns}" && echo ', ready')"
+      printf '%-24s running (pid %s)%s%s\n' "${name}" "$(pid_of "${name}")" \
+        "$(ready "${ns}" "$(controller_host "${name}")" && echo ', ready')" \
+        "$([[ "${name}" == controller* ]] && leads "${name}" && echo ', leader')"
     else
       printf '%-24s stopped\n' "${name}"
       rc=3
@@ -130,8 +176,8 @@ cmd_status() {
 
 check_what() {
   case "$1" in
-    controller | speaker-node1 | speaker-node2 | speaker-node3) ;;
-    *) die "WHAT must be controller or speaker-node1..3 (got '$1')" ;;
+    controller | controller-2 | speaker-node1 | speaker-node2 | speaker-node3) ;;
+    *) die "WHAT must be controller, controller-2 or speaker-node1..3 (got '$1')" ;;
   esac
 }
 
@@ -148,13 +194,13 @@ cmd_kill() {
 cmd_restart() {
   local what=$1
   check_what "${what}"
-  stop "${what}"
   # Started afresh from this script (not the saved command), so a restart picks up changes to
   # how IronLB is run, such as its privileges.
-  if [[ "${what}" == controller ]]; then start_controller; else start_speaker "${what#speaker-}"; fi
-  local ns=ironlb-cp
-  [[ "${what}" == speaker-* ]] && ns="ironlb-${what#speaker-}"
-  wait_ready "${what}" "${ns}"
+  case "${what}" in
+    controller) restart_controllers ;;
+    controller-2) stop "${what}"; start_controller controller-2; wait_ready "${what}" ironlb-cp 127.0.0.2 ;;
+    *) stop "${what}"; start_speaker "${what#speaker-}"; wait_ready "${what}" "ironlb-${what#speaker-}" ;;
+  esac
   say "${what} restarted (pid $(pid_of "${what}"))"
 }
 

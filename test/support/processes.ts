@@ -23,7 +23,9 @@ export function startTs(
   mkdirSync(join(labDir, "logs"), { recursive: true });
   const logPath = join(labDir, "logs", `${name}.log`);
   const log = createWriteStream(logPath, { flags: "a" });
-  const argv = [...wrap, process.execPath, "--import", "tsx", join(repoRoot, entry), ...args];
+  // A built entry (dist/**/*.js) runs on plain node, as the lab runs it; sources through tsx.
+  const loader = entry.endsWith(".js") ? [] : ["--import", "tsx"];
+  const argv = [...wrap, process.execPath, ...loader, join(repoRoot, entry), ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const child: ChildProcess = spawn(cmd, rest, {
     cwd: repoRoot,
