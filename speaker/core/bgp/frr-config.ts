@@ -137,7 +137,6 @@ export function renderFrrConfig(input: FrrInput): string {
   const lines = [
     `! Written by the IronLB speaker of node ${input.node}; changes made here are overwritten.`,
     "frr defaults traditional",
-    `hostname ${input.node}`,
     "!",
   ];
   if (plan.asn !== undefined && plan.peers.length > 0) {

@@ -166,15 +166,18 @@ const compareRoutes = (a: PeerRoute, b: PeerRoute): number => {
 
 const communityText = (c: BgpCommunity): string => `${c.kind}:${c.value}`;
 
+const sortedCommunities = (cs: readonly BgpCommunity[]): BgpCommunity[] =>
+  [...cs].sort((a, b) => (communityText(a) < communityText(b) ? -1 : 1));
+
 function finish(plans: readonly PeerPlan[], table: RouteTable): PeerPlan[] {
   return plans.map((p) => ({
     ...p,
     routes: [...(table.get(p.peer.name)?.values() ?? [])]
-      .map(({ by: _by, ...r }) => ({
-        ...r,
-        communities: [...r.communities].sort((a, b) =>
-          communityText(a) < communityText(b) ? -1 : 1,
-        ),
+      .map((r) => ({
+        prefix: r.prefix,
+        family: r.family,
+        localPref: r.localPref,
+        communities: sortedCommunities(r.communities),
       }))
       .sort(compareRoutes),
   }));
