@@ -62,6 +62,9 @@ export class Frr {
 
   /** Applies `text` after the debounce; a later call replaces an earlier one not yet applied. */
   apply(text: string): void {
+    // Nothing new: a pending change keeps its place in time (a steady stream of passes that
+    // render the same text must not postpone it forever).
+    if (text === (this.pending ?? this.lastGood)) return;
     this.pending = text;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
