@@ -161,7 +161,7 @@ const compareRoutes = (a: PeerRoute, b: PeerRoute): number => {
   if (a.family !== b.family) return a.family === "IPv4" ? -1 : 1;
   const [va, vb] = [prefixValue(a.prefix), prefixValue(b.prefix)];
   if (va !== vb) return va < vb ? -1 : 1;
-  return a.prefix.length - b.prefix.length;
+  return Number(a.prefix.split("/")[1]) - Number(b.prefix.split("/")[1]);
 };
 
 const communityText = (c: BgpCommunity): string => `${c.kind}:${c.value}`;
