@@ -217,6 +217,11 @@ export class SpeakerCaches {
     };
   }
 
+  /** Slim Node records (labels, NetworkUnavailable, InternalIPs). */
+  nodeItems(): readonly V1Node[] {
+    return this.nodes.items();
+  }
+
   statusRecords(): StatusRecord[] {
     return this.statuses.items().flatMap((s) => readStatusRecord(s) ?? []);
   }

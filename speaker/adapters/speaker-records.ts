@@ -91,7 +91,11 @@ export function slimNode(node: V1Node): V1Node {
   const conditions = (node.status?.conditions ?? [])
     .filter((c) => c.type === "NetworkUnavailable")
     .map((c) => ({ type: c.type, status: c.status }));
-  return { metadata, status: { conditions } };
+  // InternalIPs: the BGP side's router ID and session source.
+  const addresses = (node.status?.addresses ?? [])
+    .filter((a) => a.type === "InternalIP")
+    .map((a) => ({ type: a.type, address: a.address }));
+  return { metadata, status: { conditions, addresses } };
 }
 
 export function slimLease(lease: V1Lease): V1Lease {

@@ -6,11 +6,11 @@
  * (status-sync.ts). While this node cannot renew its Lease (API away), liveness is frozen, so
  * nothing moves and what it owns keeps being announced. Every timer is on the injected Timers.
  */
-import type { KubeConfig, V1Lease } from "@kubernetes/client-node";
+import type { KubeConfig, V1Lease, V1Node } from "@kubernetes/client-node";
 import type { EventRecorder } from "../../lib/adapters/events.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
-import { type IpPlan, ownedBy } from "../core/announcements.js";
+import { type ClusterView, type IpPlan, ownedBy } from "../core/announcements.js";
 import { IncrementalPlanner } from "../core/incremental-plan.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
@@ -33,6 +33,8 @@ export interface SpeakerOptions {
   readonly lease: Pick<LeaseKeeper, "healthy">;
   readonly status: Pick<SpeakerStatusWriter, "claim" | "remove" | "recordConflict">;
   readonly events: Pick<EventRecorder, "record">;
+  /** Every pass's election input, for the BGP side (speaker/adapters/bgp). */
+  readonly onView?: (view: ClusterView, nodes: readonly V1Node[]) => void;
   readonly onPlan?: (
     plans: ReadonlyMap<string, IpPlan>,
     owned: ReadonlyMap<string, readonly string[]>,
@@ -211,6 +213,7 @@ export class Speaker {
       this.plannedLive = liveKey;
     }
     const plans = this.planner.plan();
+    this.opts.onView?.(this.planner.view(), this.caches.nodeItems());
     const owned = this.apply(plans, recovered);
     this.statusOwed = this.statusSync.sync({
       ...{ plans, owned, liveSpeakers: live, apiHealthy },

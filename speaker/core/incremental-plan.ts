@@ -96,7 +96,8 @@ export class IncrementalPlanner {
     return this.plans;
   }
 
-  private view(): ClusterView {
+  /** The election input as it stands (also what the BGP side plans from). */
+  view(): ClusterView {
     const shared = this.shared ?? {
       ...{ nodes: new Map(), poolLabels: new Map(), advertisements: [] },
       liveSpeakers: new Set<string>(),
