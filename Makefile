@@ -89,10 +89,10 @@ lab-down: ## remove everything the lab created
 lab-status: ## what the lab has running
 	@bash test/lab/lab.sh status
 
-lab-kill: ## fault: make lab-kill WHAT=<controller|speaker-node1..3|apiserver|etcd> SIGNAL=<TERM|KILL>
+lab-kill: ## fault: make lab-kill WHAT=<controller|speaker-node1..3|frr-router|frr-node1..3|apiserver|etcd> SIGNAL=<TERM|KILL>
 	@bash test/lab/lab.sh kill "$(WHAT)" "$(SIGNAL)"
 
-lab-restart: ## restart a lab component: make lab-restart WHAT=<controller|speaker-node1..3|apiserver|etcd>
+lab-restart: ## restart a lab component: make lab-restart WHAT=<controller|speaker-node1..3|frr-router|frr-node1..3|apiserver|etcd>
 	@bash test/lab/lab.sh restart "$(WHAT)"
 
 bench: deps ## benchmarks: bench/results/*.json and a new row per benchmark in docs/benchmarks.md
