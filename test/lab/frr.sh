@@ -93,6 +93,8 @@ cmd_start() {
   fi
   mkdir -p "${dir}/run" "${dir}/logs"
   chown frr:frr "${dir}/run" "${dir}/logs" # the daemons write there as user frr
+  setpriv --reuid frr --regid frr --clear-groups test -w "${dir}/run" -a -w "${dir}/logs" ||
+    die "FRR's user frr cannot write ${dir}/run or ${dir}/logs: a parent directory is closed to it (mode 0700?)"
   : >"${dir}/run/empty.conf"
   printf 'service integrated-vtysh-config\n' >"${dir}/vtysh.conf"
   printf '%s\n' "${ns}" >"${dir}/netns"
