@@ -1,0 +1,145 @@
+/**
+ * BGP lab helpers (test/lab/bgp.sh): the upstream router's view (kernel next hops, FRR's BGP
+ * table) and the client behind it, `ironlb-ext`, which reaches Service IPs only through the
+ * routes the nodes announce.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { apply } from "./e2e.js";
+import { labDir, type ControlPlane } from "./lab.js";
+
+const run = promisify(execFile);
+
+export const EXT_NS = "ironlb-ext";
+export const ROUTER_NS = "ironlb-router";
+export const EXT_IP = "198.18.200.100";
+/** Addresses announced only by BGP: outside the L2 segment, so only ironlb-ext reaches them. */
+export const BGP_RANGE = "198.18.100.0/24";
+
+/** The gateways in `ip route show PREFIX` output, sorted (one line, or one per `nexthop`). */
+export function parseNextHops(ipRouteOutput: string): string[] {
+  return [...ipRouteOutput.matchAll(/\bvia (?:inet6? )?([0-9a-f.:]+)/g)]
+    .map((m) => m[1] ?? "")
+    .sort();
+}
+
+/** The lab node (node1..3) a lab node address stands for: 198.18.0.1N or its pod gateway 198.19.N.1. */
+export function nodeOfAddress(address: string): string | undefined {
+  const m = /^198\.18\.0\.1([1-9])$/.exec(address) ?? /^198\.19\.([1-9])\.1$/.exec(address);
+  return m ? `node${m[1]}` : undefined;
+}
+
+/**
+ * Which node forwarded a request, from the pod's answer (`... client=ADDR:PORT ...`): with
+ * `externalTrafficPolicy: Cluster` kube-proxy masquerades to the forwarding node's address on the
+ * way out (eth0 for a pod elsewhere, the pod gateway for a pod on that node).
+ */
+export function forwardingNode(answer: string | undefined): string | undefined {
+  const client = /client=(\d+\.\d+\.\d+\.\d+):\d+/.exec(answer ?? "")?.[1];
+  return client === undefined ? undefined : nodeOfAddress(client);
+}
+
+/** The router's kernel next hops for `ip` (a /32 route learned by BGP). */
+export function routerNextHops(ip: string): string[] {
+  const out = execFileSync("ip", ["-n", ROUTER_NS, "route", "show", `${ip}/32`], {
+    encoding: "utf8",
+  });
+  return parseNextHops(out);
+}
+
+/** Runs vtysh commands against the router's FRR. */
+export function routerVtysh(command: string): string {
+  return execFileSync("vtysh", ["--vty_socket", join(labDir, "frr/router/run"), "-c", command], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+}
+
+export interface BgpPath {
+  readonly nexthops?: readonly { readonly ip?: string }[];
+  readonly locPrf?: number;
+  readonly community?: { readonly string?: string };
+  readonly multipath?: boolean;
+}
+
+/** The router's BGP paths for `ip`/32 (`show bgp ipv4 unicast ... json`); none when unknown. */
+export function routerPaths(ip: string): BgpPath[] {
+  const out = routerVtysh(`show bgp ipv4 unicast ${ip}/32 json`);
+  return (JSON.parse(out) as { paths?: BgpPath[] }).paths ?? [];
+}
+
+/** Established-connection counts per node address, from the router's neighbor table. */
+export function routerSessions(): Map<string, { state: string; established: number }> {
+  const out = routerVtysh("show bgp neighbors json");
+  const json = JSON.parse(out) as Record<
+    string,
+    { bgpState?: string; connectionsEstablished?: number }
+  >;
+  return new Map(
+    Object.entries(json).map(([peer, n]) => [
+      peer,
+      { state: n.bgpState ?? "?", established: n.connectionsEstablished ?? 0 },
+    ]),
+  );
+}
+
+/** One HTTP GET from ironlb-ext; the pod's answer line, or undefined on failure. */
+export async function curlFromExt(url: string, timeoutS = 2): Promise<string | undefined> {
+  try {
+    const { stdout } = await run("ip", [
+      ...["netns", "exec", EXT_NS, "curl", "-sS", "--max-time", String(timeoutS), url],
+    ]);
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An IPAddressPool only Services of `namespace` may use, announced by a BGPAdvertisement (both
+ * named `pool`; `advertisement` adds fields to its spec, e.g. `localPref: 150`). The BGPPeer is
+ * the lab's (test/lab/bgp-peers.yaml).
+ */
+export interface BgpPoolSpec {
+  readonly namespace: string;
+  readonly pool: string;
+  readonly addresses: readonly string[];
+  /** YAML lines added to the BGPAdvertisement's spec, indented by two spaces. */
+  readonly advertisement?: string;
+}
+
+export function applyBgpPool(cp: ControlPlane, spec: BgpPoolSpec): void {
+  const { namespace, pool, addresses, advertisement = "" } = spec;
+  cp.ensureNamespace(namespace);
+  apply(
+    cp,
+    `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: ${pool}, namespace: metallb-system}
+spec:
+  addresses: ${JSON.stringify(addresses)}
+  serviceAllocation: {namespaces: [${namespace}]}
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {name: ${pool}, namespace: metallb-system}
+spec:
+  ipAddressPools: [${pool}]
+${advertisement}`,
+  );
+}
+
+/** Deletes the namespace, then the pool and its BGPAdvertisement; reports failures, never throws. */
+export function removeBgpPool(cp: ControlPlane, namespace: string, pool: string): void {
+  for (const args of [
+    ["delete", "namespace", namespace, "--timeout=90s"],
+    ["delete", "-n", "metallb-system", `ipaddresspool/${pool}`, `bgpadvertisement/${pool}`],
+  ]) {
+    try {
+      cp.kubectl([...args, "--ignore-not-found"]);
+    } catch (e) {
+      process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
+    }
+  }
+}
