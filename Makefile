@@ -17,7 +17,7 @@ SIGNAL ?= TERM
 BINDIR ?= /usr/local/bin
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	need-root deps-unit lab-status lab-kill lab-restart demo bench chaos k8s-binaries tools manifests \
+	need-root deps-unit lab-status lab-kill lab-restart demo demo-bgp bench chaos k8s-binaries tools manifests \
 	test-chart install-plugin
 
 help: ## this list
@@ -100,3 +100,6 @@ bench: deps ## benchmarks: bench/results/*.json and a new row per benchmark in d
 
 demo: lab-up ## the MetalLB tutorial flow on the lab: pool, Service, EXTERNAL-IP, curl
 	@bash test/lab/demo.sh
+
+demo-bgp: lab-up ## BGP mode on the lab: pool + BGPAdvertisement, the router's 3 next hops, curl via all nodes
+	@bash test/lab/demo-bgp.sh
