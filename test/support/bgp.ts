@@ -6,8 +6,9 @@
 import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { apply } from "./e2e.js";
+import { apply, setNodeLink } from "./e2e.js";
 import { labDir, type ControlPlane } from "./lab.js";
+import { longestFailedStretch, startRequestLoop, type Sample } from "./request-loop.js";
 
 const run = promisify(execFile);
 
@@ -141,5 +142,73 @@ export function removeBgpPool(cp: ControlPlane, namespace: string, pool: string)
     } catch (e) {
       process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
     }
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls the router's next hops for `ip` every 20 ms until `done` holds: ms it took, or Infinity. */
+export async function msUntilNextHops(
+  ip: string,
+  done: (hops: readonly string[]) => boolean,
+  limitMs: number,
+): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < limitMs) {
+    if (done(routerNextHops(ip))) return performance.now() - t0;
+    await sleep(20);
+  }
+  return Infinity;
+}
+
+/** When the last failed request after `faultAt` ended, in ms after it; 0 when none failed. */
+export function lastFailureAfter(samples: readonly Sample[], faultAt: number): number {
+  const failed = samples.filter((s) => !s.ok && s.at > faultAt).map((s) => s.at - faultAt);
+  return failed.length === 0 ? 0 : Math.max(...failed);
+}
+
+export interface LinkDownResult {
+  readonly node: string;
+  /** Link down to the node's path gone from the router's kernel (BFD, then BGP, then zebra). */
+  readonly withdrawMs: number;
+  /** Link down to the end of the client's last failed request. */
+  readonly lastFailureMs: number;
+  /** Longest stretch of failed requests (see `longestFailedStretch`). */
+  readonly failedStretchMs: number;
+  readonly requests: number;
+  readonly failures: number;
+}
+
+/**
+ * Pulls `node`'s cable while ironlb-ext sends a request to `url` every ~50 ms (each a new
+ * connection, 200 ms allowed), measures how long the router keeps the node's path for `ip` and
+ * until the client stops failing, then plugs the cable back (also on failure). The caller waits
+ * for the path to come back.
+ */
+export async function measureLinkDown(
+  url: string,
+  ip: string,
+  node: string,
+): Promise<LinkDownResult> {
+  const address = `198.18.0.1${node.replace("node", "")}`;
+  const loop = startRequestLoop(url, EXT_NS);
+  try {
+    await sleep(1000);
+    const faultAt = Date.now();
+    setNodeLink(node, false);
+    const withdrawMs = await msUntilNextHops(ip, (h) => !h.includes(address), 5000);
+    await sleep(1500);
+    const after = loop.samples.filter((s) => s.at > faultAt);
+    return {
+      node,
+      withdrawMs: Math.round(withdrawMs),
+      lastFailureMs: lastFailureAfter(loop.samples, faultAt),
+      failedStretchMs: longestFailedStretch(loop.samples, faultAt, Date.now() - 500),
+      requests: after.length,
+      failures: after.filter((s) => !s.ok).length,
+    };
+  } finally {
+    loop.stop();
+    setNodeLink(node, true);
   }
 }
