@@ -14,6 +14,7 @@ import { LeaseKeeper } from "./adapters/lease-keeper.js";
 import { SpeakerMetrics } from "./adapters/metrics.js";
 import { Speaker } from "./adapters/speaker.js";
 import { SpeakerStatusWriter } from "./adapters/speaker-status.js";
+import { BGP_FLAGS, bgpSide } from "./adapters/bgp/wiring.js";
 
 const FLAGS = {
   "node-name": { env: "METALLB_NODE_NAME", default: "", help: "this node's name (required)" },
@@ -44,6 +45,7 @@ const FLAGS = {
     help: "comma-separated globs of interfaces never announced on",
   },
   ...L2_TIMING_FLAGS,
+  ...BGP_FLAGS,
   ...COMMON_FLAGS,
 } as const;
 
@@ -106,6 +108,13 @@ async function main(): Promise<void> {
   });
   const metrics = new SpeakerMetrics(node, () => announcer.counters());
   const events = new EventRecorder(kc, "metallb-speaker", node);
+  const bgp = bgpSide(flags, {
+    kc,
+    node,
+    namespace: flags.namespace,
+    log,
+    registry: metrics.registry,
+  });
   const speaker: Speaker = new Speaker({
     kc,
     node,
@@ -117,6 +126,7 @@ async function main(): Promise<void> {
     status: new SpeakerStatusWriter(kc, flags.namespace, node),
     events,
     onPlan: (plans) => metrics.setPlan(plans),
+    ...(bgp && { onView: (view, nodes) => bgp.setView(view, nodes) }),
   });
   const interfaces = new InterfaceWatcher({
     onChange: (links) => {
@@ -129,13 +139,17 @@ async function main(): Promise<void> {
   });
   const monitoring = new MonitoringServer(metrics.registry, {
     healthy: () => true,
-    ready: () => speaker.ready(),
+    ready: () => {
+      const bgpReady = bgp?.ready() ?? true;
+      return bgpReady === true ? speaker.ready() : bgpReady;
+    },
   });
   await monitoring.start(flags["metrics-host"], Number(flags["metrics-port"]));
   await interfaces.rescan();
   interfaces.start();
   lease.start();
   speaker.start();
+  bgp?.start();
   log.info("speaker started", {
     namespace: flags.namespace,
     renewMs,
@@ -148,6 +162,7 @@ async function main(): Promise<void> {
     log.info("stopping: handing over at once", { reason: signal });
     announcer.stop();
     speaker.stop();
+    bgp?.stop();
     interfaces.stop();
     void lease
       .stop()

@@ -26,6 +26,7 @@ import type { Logger } from "../../lib/adapters/logger.js";
 import { withDeadline } from "../../lib/adapters/deadline.js";
 import { describe, Reflector } from "../../lib/adapters/reflector.js";
 import { type IpPlan, ownedBy, planAnnouncements } from "../core/announcements.js";
+import type { ClusterView } from "../core/announcements.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { LivenessTracker } from "../core/liveness.js";
 import {
@@ -50,6 +51,8 @@ export interface SpeakerOptions {
   readonly lease: LeaseKeeper;
   readonly status: SpeakerStatusWriter;
   readonly events: EventRecorder;
+  /** Every pass's cluster view, for the BGP side (speaker/adapters/bgp). */
+  readonly onView?: (view: ClusterView, nodes: readonly V1Node[]) => void;
   readonly onPlan?: (
     plans: ReadonlyMap<string, IpPlan>,
     owned: ReadonlyMap<string, readonly string[]>,
@@ -279,6 +282,7 @@ export class Speaker {
       advertisements: this.advertisements.items(),
       liveSpeakers: live,
     });
+    this.opts.onView?.(view, this.nodes.items());
     const plans = planAnnouncements(view, this.opts.node);
     this.apply(plans, recovered);
     this.syncStatus(plans, live, apiHealthy);

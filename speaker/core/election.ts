@@ -22,6 +22,14 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalIp } from "../../lib/core/ip.js";
+import {
+  endpointRule,
+  type NodeFacts,
+  nodeIneligibility,
+  NODE_REASON,
+  type NodeReason,
+  type ServiceEndpoints,
+} from "./eligibility.js";
 
 export const ELECTION_REASON = {
   notLive: "notLive",
@@ -35,31 +43,7 @@ export const ELECTION_REASON = {
 /** Why a node does not announce the unit; the first rule that fails, in the order above. */
 export type ElectionReason = (typeof ELECTION_REASON)[keyof typeof ELECTION_REASON];
 
-/** Facts about one Node object. A live speaker with no facts is treated as having no flags. */
-export interface NodeFacts {
-  /** The Node condition NetworkUnavailable is True. */
-  readonly networkUnavailable: boolean;
-  /** The Node has the label node.kubernetes.io/exclude-from-external-load-balancers. */
-  readonly excludedByLabel: boolean;
-}
-
-export type TrafficPolicy = "Cluster" | "Local";
-
-/**
- * The endpoints of one Service, as election counts them: the ready ones, or, when the Service has
- * no ready endpoint, the serving (terminating) ones.
- */
-export interface EndpointFacts {
-  /** Any such endpoint exists, whether or not it names a node. */
-  readonly hasEndpoint: boolean;
-  /** Nodes hosting at least one such endpoint. */
-  readonly nodesWithEndpoint: ReadonlySet<string>;
-}
-
-/** One Service of the unit, reduced to what election needs. */
-export interface ServiceEndpoints extends EndpointFacts {
-  readonly trafficPolicy: TrafficPolicy;
-}
+export type { EndpointFacts, NodeFacts, ServiceEndpoints, TrafficPolicy } from "./eligibility.js";
 
 export interface CandidateInput {
   /** Nodes whose speaker holds an unexpired Lease. */
@@ -90,28 +74,24 @@ const isSelected = (input: CandidateInput, node: string): boolean =>
     ? input.selectedByL2Advertisement(node)
     : input.selectedByL2Advertisement.has(node);
 
-/** Whether a node can forward traffic for the unit, given its Services. */
-function endpointRule(
-  services: readonly ServiceEndpoints[],
-): (node: string) => ElectionReason | undefined {
-  const served = services.filter((s) => s.hasEndpoint);
-  if (served.length === 0) return () => ELECTION_REASON.noEndpoint;
-  if (served.some((s) => s.trafficPolicy === "Cluster")) return () => undefined;
-  return (node) =>
-    served.some((s) => s.nodesWithEndpoint.has(node)) ? undefined : ELECTION_REASON.noLocalEndpoint;
-}
+const L2_REASON: Record<NodeReason, ElectionReason> = {
+  ...NODE_REASON,
+  notSelected: ELECTION_REASON.notSelectedByL2Advertisement,
+};
 
 function disqualify(
   node: string,
   input: CandidateInput,
-  endpoints: (node: string) => ElectionReason | undefined,
+  endpoints: (node: string) => NodeReason | undefined,
 ): ElectionReason | undefined {
   const facts = input.nodes.get(node);
-  if (!input.liveSpeakers.has(node)) return ELECTION_REASON.notLive;
-  if (facts?.networkUnavailable === true) return ELECTION_REASON.networkUnavailable;
-  if (facts?.excludedByLabel === true) return ELECTION_REASON.excludedByLabel;
-  if (!isSelected(input, node)) return ELECTION_REASON.notSelectedByL2Advertisement;
-  return endpoints(node);
+  const live = input.liveSpeakers.has(node);
+  const reason = nodeIneligibility(
+    node,
+    { live, facts, selected: isSelected(input, node) },
+    endpoints,
+  );
+  return reason === undefined ? undefined : L2_REASON[reason];
 }
 
 /**
