@@ -6,7 +6,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { apply, setNodeLink } from "./e2e.js";
+import { apply, namespacePoolYaml, removeNamespacePool, setNodeLink } from "./e2e.js";
 import { labDir, type ControlPlane } from "./lab.js";
 import { longestFailedStretch, startRequestLoop, type Sample } from "./request-loop.js";
 
@@ -99,9 +99,14 @@ export async function curlFromExt(url: string, timeoutS = 2): Promise<string | u
 
 /**
  * An IPAddressPool only Services of `namespace` may use, announced by a BGPAdvertisement (both
- * named `pool`; `advertisement` adds fields to its spec, e.g. `localPref: 150`). The BGPPeer is
+ * named `pool`; `advertisement` adds lines to its spec, e.g. `  localPref: 150`). The BGPPeer is
  * the lab's (test/lab/bgp-peers.yaml).
  */
+export function applyBgpPool(cp: ControlPlane, spec: BgpPoolSpec): void {
+  cp.ensureNamespace(spec.namespace);
+  apply(cp, namespacePoolYaml(spec, "BGPAdvertisement", spec.advertisement));
+}
+
 export interface BgpPoolSpec {
   readonly namespace: string;
   readonly pool: string;
@@ -110,40 +115,9 @@ export interface BgpPoolSpec {
   readonly advertisement?: string;
 }
 
-export function applyBgpPool(cp: ControlPlane, spec: BgpPoolSpec): void {
-  const { namespace, pool, addresses, advertisement = "" } = spec;
-  cp.ensureNamespace(namespace);
-  apply(
-    cp,
-    `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {name: ${pool}, namespace: metallb-system}
-spec:
-  addresses: ${JSON.stringify(addresses)}
-  serviceAllocation: {namespaces: [${namespace}]}
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: {name: ${pool}, namespace: metallb-system}
-spec:
-  ipAddressPools: [${pool}]
-${advertisement}`,
-  );
-}
-
 /** Deletes the namespace, then the pool and its BGPAdvertisement; reports failures, never throws. */
-export function removeBgpPool(cp: ControlPlane, namespace: string, pool: string): void {
-  for (const args of [
-    ["delete", "namespace", namespace, "--timeout=90s"],
-    ["delete", "-n", "metallb-system", `ipaddresspool/${pool}`, `bgpadvertisement/${pool}`],
-  ]) {
-    try {
-      cp.kubectl([...args, "--ignore-not-found"]);
-    } catch (e) {
-      process.stderr.write(`# cleanup: kubectl ${args.join(" ")} failed: ${String(e)}\n`);
-    }
-  }
-}
+export const removeBgpPool = (cp: ControlPlane, namespace: string, pool: string): void =>
+  removeNamespacePool(cp, namespace, pool, "bgpadvertisement");
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
