@@ -1,4 +1,6 @@
 # One image for both IronLB binaries: node dist/controller/main.js | node dist/speaker/main.js
+# (the default target), and `--target frr`: FRR from Debian packages, the speaker pod's second
+# container in BGP mode (charts/ironlb: speaker.frr).
 FROM node:20-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpcap-dev python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
@@ -12,8 +14,21 @@ COPY controller controller
 COPY speaker speaker
 RUN npm run build && npm prune --omit=dev
 
+FROM debian:bookworm-slim AS frr
+# bgpd, bfdd, staticd and zebra (watchfrr restarts them); vtysh for the liveness probe
+RUN apt-get update && apt-get install -y --no-install-recommends frr frr-pythontools \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /usr/share/ironlb-frr \
+    && sed -e 's/^bgpd=no/bgpd=yes/' -e 's/^bfdd=no/bfdd=yes/' -e 's/^staticd=no/staticd=yes/' \
+       /etc/frr/daemons >/usr/share/ironlb-frr/daemons \
+    && printf 'service integrated-vtysh-config\n' >/usr/share/ironlb-frr/vtysh.conf
+COPY docker/frr-start.sh /usr/local/bin/frr-start
+CMD ["/usr/local/bin/frr-start"]
+
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 \
+# frr-pythontools (with frr's vtysh): the speaker applies FRR's configuration with frr-reload.py
+# and reads sessions with vtysh; FRR's daemons themselves run in the `frr` image.
+RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 frr frr-pythontools \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules

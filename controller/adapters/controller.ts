@@ -16,6 +16,7 @@ import { k8sSource } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { objectKey, Reflector } from "../../lib/adapters/reflector.js";
 import { advertisesPool } from "../../lib/core/l2-advertisement.js";
+import { type BGPAdvertisement, bgpPaths } from "../../lib/api/bgp.js";
 import { buildPoolSet, type PoolSet } from "../core/pool-set.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { K8sClusterWriter } from "./k8s-cluster-writer.js";
@@ -45,6 +46,7 @@ export class Controller {
   readonly services: Reflector<V1Service>;
   readonly pools: Reflector<IPAddressPool>;
   readonly advertisements: Reflector<L2Advertisement>;
+  readonly bgpAdvertisements: Reflector<BGPAdvertisement>;
   readonly namespaces: Reflector<V1Namespace>;
   private readonly loop: ServiceLoop;
   private poolSet: PoolSet = buildPoolSet([], []);
@@ -86,6 +88,12 @@ export class Controller {
     this.advertisements = reflect<L2Advertisement>(
       "l2advertisements",
       inNamespace("L2Advertisement", paths.l2Advertisements(namespace)),
+      poolsChanged,
+    );
+    // A pool announced only over BGP is advertised too (no NotAdvertised warning).
+    this.bgpAdvertisements = reflect<BGPAdvertisement>(
+      "bgpadvertisements",
+      inNamespace("BGPAdvertisement", bgpPaths.advertisements(namespace)),
       poolsChanged,
     );
     this.namespaces = reflect<V1Namespace>(
@@ -133,7 +141,13 @@ export class Controller {
   }
 
   private reflectors() {
-    return [this.namespaces, this.pools, this.advertisements, this.services] as const;
+    return [
+      this.namespaces,
+      this.pools,
+      this.advertisements,
+      this.bgpAdvertisements,
+      this.services,
+    ] as const;
   }
 
   /** Pool, L2Advertisement or Namespace edits: rebuilt once per burst, between decisions. */
@@ -170,9 +184,10 @@ export class Controller {
   }
 
   private isAdvertised(pool: string, labels: Record<string, string>): boolean {
-    return this.advertisements
-      .items()
-      .some((a) => advertisesPool(toL2AdvertisementSpec(a), pool, labels));
+    const bgp = this.bgpAdvertisements.items().map((a) => ({ ...a.spec, name: "" }));
+    return [...this.advertisements.items().map(toL2AdvertisementSpec), ...bgp].some((a) =>
+      advertisesPool(a, pool, labels),
+    );
   }
 
   private poolLabels(name: string): Record<string, string> {

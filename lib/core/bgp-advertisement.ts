@@ -5,7 +5,7 @@
  * from a Community object). Pure.
  */
 import type { BFDProfile, BGPAdvertisement, Community } from "../api/bgp.js";
-import { errorsFor, type BgpConfigError } from "./bgp-peer.js";
+import { errorsFor, type BgpConfigError, inBounds } from "./bgp-peer.js";
 import type { L2AdvertisementSpec } from "./l2-advertisement.js";
 import { parseLabelSelector } from "./label-selector.js";
 import { err, ok, type Result } from "./result.js";
@@ -94,11 +94,11 @@ function lengths(
 ) {
   const v4 = spec.aggregationLength ?? 32;
   const v6 = spec.aggregationLengthV6 ?? 128;
-  if (!Number.isInteger(v4) || v4 < 1 || v4 > 32)
+  if (!inBounds(v4, 1, 32))
     errors.push(
       fail("BAD_AGGREGATION", "spec.aggregationLength", v4, "is not a prefix length from 1 to 32"),
     );
-  if (!Number.isInteger(v6) || v6 < 1 || v6 > 128)
+  if (!inBounds(v6, 1, 128))
     errors.push(
       fail(
         "BAD_AGGREGATION",
@@ -108,7 +108,7 @@ function lengths(
       ),
     );
   const pref = spec.localPref;
-  if (pref !== undefined && (!Number.isInteger(pref) || pref < 0 || pref > U32))
+  if (pref !== undefined && !inBounds(pref, 0, U32))
     errors.push(fail("BAD_LOCAL_PREF", "spec.localPref", pref, "is not from 0 to 4294967295"));
   return { aggregationLength: v4, aggregationLengthV6: v6, localPref: pref };
 }
@@ -159,7 +159,7 @@ export function validateBfdProfile(p: BFDProfile): Result<BfdProfileSpec, BgpCon
   const errors: BgpConfigError[] = [];
   for (const [field, [min, max]] of Object.entries(BFD_BOUNDS)) {
     const v = spec[field as keyof typeof BFD_BOUNDS];
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max))
+    if (v !== undefined && !inBounds(v, min, max))
       errors.push(fail("BAD_INTERVAL", `spec.${field}`, v, `is not from ${min} to ${max}`));
   }
   if (errors.length > 0) return err(errors);

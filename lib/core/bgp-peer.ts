@@ -99,8 +99,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const MAX_ASN = 4294967295;
-const isAsn = (v: unknown): v is number =>
-  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_ASN;
+const isAsn = (v: unknown): v is number => inBounds(v, 0, MAX_ASN);
 
 type Spec = NonNullable<BGPPeer["spec"]>;
 type Fail = ReturnType<typeof errorsFor>;
@@ -193,19 +192,13 @@ export const passwordProblem = (p: string): string | undefined =>
     ? undefined
     : "must be 1 to 80 printable ASCII characters without spaces (FRR's TCP-MD5 password)";
 
-function basics(spec: Spec, fail: Fail, errors: BgpConfigError[]) {
-  for (const f of ["myASN", "peerASN"] as const)
-    if (!isAsn(spec[f]))
-      errors.push(fail("BAD_ASN", `spec.${f}`, spec[f], "is not an AS number (0 to 4294967295)"));
-  const address = canonicalIp(spec.peerAddress ?? "");
-  if (address === undefined)
-    errors.push(
-      fail("BAD_ADDRESS", "spec.peerAddress", spec.peerAddress ?? "", "is not an IP address"),
-    );
-  const port = spec.peerPort ?? 179;
-  if (!Number.isInteger(port) || port < 1 || port > 16384)
-    errors.push(fail("BAD_PORT", "spec.peerPort", port, "is not a port from 1 to 16384"));
-  if (spec.vrf !== undefined && spec.vrf !== "")
+/** An integer in [min, max]. */
+export const inBounds = (v: unknown, min: number, max: number): boolean =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+
+/** What IronLB refuses although MetalLB's schema accepts it, and selectors that do not parse. */
+function unsupported(spec: Spec, fail: Fail, errors: BgpConfigError[]): void {
+  if (spec.vrf)
     errors.push(
       fail(
         "VRF_UNSUPPORTED",
@@ -219,6 +212,21 @@ function basics(spec: Spec, fail: Fail, errors: BgpConfigError[]) {
     if (!parsed.ok)
       errors.push(fail("BAD_SELECTOR", `spec.nodeSelectors[${i}]`, s, parsed.error.message));
   }
+}
+
+function basics(spec: Spec, fail: Fail, errors: BgpConfigError[]) {
+  for (const f of ["myASN", "peerASN"] as const)
+    if (!isAsn(spec[f]))
+      errors.push(fail("BAD_ASN", `spec.${f}`, spec[f], "is not an AS number (0 to 4294967295)"));
+  const address = canonicalIp(spec.peerAddress ?? "");
+  if (address === undefined)
+    errors.push(
+      fail("BAD_ADDRESS", "spec.peerAddress", spec.peerAddress ?? "", "is not an IP address"),
+    );
+  const port = spec.peerPort ?? 179;
+  if (!inBounds(port, 1, 16384))
+    errors.push(fail("BAD_PORT", "spec.peerPort", port, "is not a port from 1 to 16384"));
+  unsupported(spec, fail, errors);
   return { address: address ?? "", port };
 }
 

@@ -27,6 +27,9 @@ import { renderFrrConfig } from "../../core/bgp/frr-config.js";
 import { parseNeighbors, type SessionState } from "../../core/bgp/neighbors.js";
 import { type BgpPlan, planBgp } from "../../core/bgp/plan.js";
 import { bgpStatusActions } from "../../core/bgp/status-plan.js";
+import { type BgpObjectStatus, conditionPatches } from "../../core/bgp/config-status.js";
+import type { BgpConfigError } from "../../../lib/core/bgp-peer.js";
+import type { ConfigStatusWriter } from "./config-status-writer.js";
 import type { BgpMetrics } from "./bgp-metrics.js";
 import { type BgpStatusWriter, nodeRecords } from "./bgp-status.js";
 import type { Frr } from "./frr.js";
@@ -38,12 +41,14 @@ export interface BgpSpeakerOptions {
   readonly log: Logger;
   readonly frr: Frr;
   readonly status: BgpStatusWriter;
+  readonly configStatus: ConfigStatusWriter;
   readonly metrics: BgpMetrics;
   /** How often sessions are read from FRR. */
   readonly pollMs?: number;
 }
 
 type Obj = { metadata?: { name?: string; namespace?: string } };
+type ConfigObject = Obj & { status?: { conditions?: BgpObjectStatus["conditions"] } };
 
 /** This node's IPv4 InternalIP (else any InternalIP): the router ID when no peer sets one. */
 export function nodeIp(node: V1Node | undefined): string | undefined {
@@ -163,6 +168,7 @@ export class BgpSpeaker {
     const plan = planBgp(bgpView, node);
     this.plan = plan;
     this.reportErrors([...config.errors, ...plan.errors].map((e) => e.message));
+    this.syncConditions(config.errors);
     const self = view.nodes.find((n) => n.metadata?.name === node);
     const text = renderFrrConfig({
       node,
@@ -179,6 +185,29 @@ export class BgpSpeaker {
     if (key === this.lastErrors) return;
     this.lastErrors = key;
     for (const m of messages) this.opts.log.warn(`BGP configuration refused: ${m}`);
+  }
+
+  /** The `Valid` condition of each configuration object (only where it changes). */
+  private syncConditions(errors: readonly BgpConfigError[]): void {
+    const of = (kind: BgpObjectStatus["kind"], items: readonly ConfigObject[]): BgpObjectStatus[] =>
+      items.map((o) => ({ kind, name: o.metadata?.name ?? "", conditions: o.status?.conditions }));
+    const objects = [
+      ...of("BGPPeer", this.peers.items()),
+      ...of("BGPAdvertisement", this.advertisements.items()),
+      ...of("BFDProfile", this.bfdProfiles.items()),
+      ...of("Community", this.communities.items()),
+    ];
+    for (const patch of conditionPatches(objects, errors)) {
+      const key = `${patch.kind}/${patch.name}/${patch.condition.message}`;
+      if (this.statusWrites.has(key)) continue;
+      this.statusWrites.add(key);
+      this.opts.configStatus
+        .write(patch, new Date())
+        .catch((e: unknown) =>
+          this.opts.log.warn("status write failed", { op: patch.kind, err: describe(e) }),
+        )
+        .finally(() => this.statusWrites.delete(key));
+    }
   }
 
   private async poll(): Promise<void> {

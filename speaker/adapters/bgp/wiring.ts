@@ -6,6 +6,7 @@ import { describe } from "../../../lib/adapters/reflector.js";
 import { BgpMetrics } from "./bgp-metrics.js";
 import { BgpSpeaker } from "./bgp-speaker.js";
 import { BgpStatusWriter } from "./bgp-status.js";
+import { ConfigStatusWriter } from "./config-status-writer.js";
 import { Frr } from "./frr.js";
 
 export const BGP_FLAGS = {
@@ -57,5 +58,6 @@ export function bgpSide(
     },
   });
   const status = new BgpStatusWriter(ctx.kc, ctx.namespace, ctx.node);
-  return new BgpSpeaker({ ...ctx, log, frr, status, metrics });
+  const configStatus = new ConfigStatusWriter(ctx.kc, ctx.namespace);
+  return new BgpSpeaker({ ...ctx, log, frr, status, configStatus, metrics });
 }

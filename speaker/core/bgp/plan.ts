@@ -95,14 +95,13 @@ function nodePeers(view: BgpView, labels: Labels, errors: BgpConfigError[]): Pee
 }
 
 type RouteTable = Map<string, Map<string, PeerRoute & { by: string }>>;
+/** What a pass accumulates: routes per peer, and the conflicts found. */
+interface Acc {
+  readonly table: RouteTable;
+  readonly errors: BgpConfigError[];
+}
 
-function addRoute(
-  table: RouteTable,
-  peer: string,
-  route: PeerRoute,
-  adv: string,
-  errors: BgpConfigError[],
-) {
+function addRoute({ table, errors }: Acc, peer: string, route: PeerRoute, adv: string) {
   const routes = table.get(peer) ?? new Map<string, PeerRoute & { by: string }>();
   table.set(peer, routes);
   const old = routes.get(route.prefix);
@@ -137,8 +136,7 @@ function advertise(
   svc: ServiceView,
   adv: BgpAdvertisementSpec,
   peers: readonly PeerPlan[],
-  table: RouteTable,
-  errors: BgpConfigError[],
+  acc: Acc,
 ): Set<string> {
   const to = new Set<string>();
   for (const ip of svc.ips) {
@@ -149,19 +147,21 @@ function advertise(
       if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
       if (parseIp(peer.address)?.family !== family && !peer.dualStack) continue;
       const route = { prefix, family, localPref: adv.localPref, communities: adv.communities };
-      addRoute(table, peer.name, route, adv.name, errors);
+      addRoute(acc, peer.name, route, adv.name);
       to.add(peer.name);
     }
   }
   return to;
 }
 
+const prefixValue = (prefix: string): bigint => parseIp(prefix.split("/")[0] ?? "")?.value ?? 0n;
+
+/** IPv4 first, then by network address, then shorter prefix first. */
 const compareRoutes = (a: PeerRoute, b: PeerRoute): number => {
   if (a.family !== b.family) return a.family === "IPv4" ? -1 : 1;
-  const [pa, pb] = [parseIp(a.prefix.split("/")[0] ?? ""), parseIp(b.prefix.split("/")[0] ?? "")];
-  const [va, vb] = [pa?.value ?? 0n, pb?.value ?? 0n];
+  const [va, vb] = [prefixValue(a.prefix), prefixValue(b.prefix)];
   if (va !== vb) return va < vb ? -1 : 1;
-  return a.prefix.length - b.prefix.length || (a.prefix < b.prefix ? -1 : 1);
+  return Number(a.prefix.split("/")[1]) - Number(b.prefix.split("/")[1]);
 };
 
 const communityText = (c: BgpCommunity): string => `${c.kind}:${c.value}`;
@@ -183,42 +183,50 @@ function finish(plans: readonly PeerPlan[], table: RouteTable): PeerPlan[] {
   }));
 }
 
+/** The advertisements covering the Service's pool (undefined: not announced over BGP at all). */
+function advertisementsOf(view: BgpView, svc: ServiceView): BgpAdvertisementSpec[] | undefined {
+  const pool = svc.pool;
+  const labels = pool === undefined ? undefined : view.poolLabels.get(pool);
+  if (pool === undefined || labels === undefined) return undefined;
+  const advs = view.config.advertisements.filter((a) => advertisesPool(a, pool, labels));
+  return advs.length > 0 ? advs : undefined;
+}
+
+/** Why this node may not announce the Service (eligibility.ts), given the selecting ads. */
+function ineligibility(view: BgpView, svc: ServiceView, thisNode: string, selected: boolean) {
+  const endpoints = endpointRule([
+    { trafficPolicy: svc.trafficPolicy, ...(view.endpoints.get(svc.key) ?? NO_ENDPOINTS) },
+  ]);
+  const input = { live: true, facts: view.nodes.get(thisNode), selected };
+  return nodeIneligibility(thisNode, input, endpoints);
+}
+
 /** This node's BGP plan. */
 export function planBgp(view: BgpView, thisNode: string): BgpPlan {
   const errors: BgpConfigError[] = [];
-  const node = view.nodes.get(thisNode);
-  const labels = node?.labels ?? {};
+  const labels = view.nodes.get(thisNode)?.labels ?? {};
   const peers = nodePeers(view, labels, errors);
-  const table: RouteTable = new Map();
+  const acc: Acc = { table: new Map(), errors };
   const services = new Map<string, readonly string[]>();
   const notAnnounced = new Map<string, NodeReason>();
   for (const svc of view.services) {
-    const pool = svc.pool;
-    if (pool === undefined || !view.poolLabels.has(pool)) continue;
-    const advs = view.config.advertisements.filter((a) =>
-      advertisesPool(a, pool, view.poolLabels.get(pool) ?? {}),
-    );
-    if (advs.length === 0) continue;
+    const advs = advertisementsOf(view, svc);
+    if (!advs) continue;
     const selecting = advs.filter((a) => selectsNode(a, labels));
-    const endpoints = endpointRule([
-      { trafficPolicy: svc.trafficPolicy, ...(view.endpoints.get(svc.key) ?? NO_ENDPOINTS) },
-    ]);
-    const input = { live: true, facts: node, selected: selecting.length > 0 };
-    const reason = nodeIneligibility(thisNode, input, endpoints);
+    const reason = ineligibility(view, svc, thisNode, selecting.length > 0);
     if (reason !== undefined) {
       notAnnounced.set(svc.key, reason);
       continue;
     }
     const to = new Set<string>();
-    for (const adv of selecting)
-      for (const p of advertise(svc, adv, peers, table, errors)) to.add(p);
+    for (const adv of selecting) for (const p of advertise(svc, adv, peers, acc)) to.add(p);
     if (to.size > 0) services.set(svc.key, [...to].sort());
   }
   const first = peers[0]?.peer;
   return {
     asn: first?.myASN,
     routerId: first?.routerID,
-    peers: finish(peers, table),
+    peers: finish(peers, acc.table),
     services,
     notAnnounced,
     errors,
