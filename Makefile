@@ -17,7 +17,7 @@ SIGNAL ?= TERM
 BINDIR ?= /usr/local/bin
 
 .PHONY: help deps build lint typecheck test test-unit test-integration test-e2e test-lab lab-up lab-down \
-	need-root deps-unit lab-status lab-kill lab-restart demo bench chaos k8s-binaries tools manifests \
+	need-root deps-unit lab-status lab-kill lab-restart demo demo-bgp bench chaos k8s-binaries tools manifests \
 	test-chart install-plugin
 
 help: ## this list
@@ -89,10 +89,10 @@ lab-down: ## remove everything the lab created
 lab-status: ## what the lab has running
 	@bash test/lab/lab.sh status
 
-lab-kill: ## fault: make lab-kill WHAT=<controller|speaker-node1..3|apiserver|etcd> SIGNAL=<TERM|KILL>
+lab-kill: ## fault: make lab-kill WHAT=<controller|speaker-node1..3|frr-router|frr-node1..3|apiserver|etcd> SIGNAL=<TERM|KILL>
 	@bash test/lab/lab.sh kill "$(WHAT)" "$(SIGNAL)"
 
-lab-restart: ## restart a lab component: make lab-restart WHAT=<controller|speaker-node1..3|apiserver|etcd>
+lab-restart: ## restart a lab component: make lab-restart WHAT=<controller|speaker-node1..3|frr-router|frr-node1..3|apiserver|etcd>
 	@bash test/lab/lab.sh restart "$(WHAT)"
 
 bench: deps ## benchmarks: bench/results/*.json and a new row per benchmark in docs/benchmarks.md
@@ -100,3 +100,6 @@ bench: deps ## benchmarks: bench/results/*.json and a new row per benchmark in d
 
 demo: lab-up ## the MetalLB tutorial flow on the lab: pool, Service, EXTERNAL-IP, curl
 	@bash test/lab/demo.sh
+
+demo-bgp: lab-up ## BGP mode on the lab: pool + BGPAdvertisement, the router's 3 next hops, curl via all nodes
+	@bash test/lab/demo-bgp.sh

@@ -19,12 +19,21 @@ for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
+# FRR for the BGP lab (test/lab/frr.sh starts it inside network namespaces only): installed with
+# service start-up denied (policy-rc.d answers 101), so the package never starts FRR on the host.
+frr_debs=(frr frr-pythontools)
+[[ "${1:-}" == "--unit" ]] && frr_debs=()
+frr_missing=()
+for p in "${frr_debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || frr_missing+=("$p")
+done
+
 etcd_dir=$(ls -d "${cache}"/etcd-*/ 2>/dev/null | head -n 1 || true)
 need_etcd=0
 [[ -n "${etcd_dir}" && -x "${etcd_dir}usr/bin/etcd" ]] || need_etcd=1
 [[ "${1:-}" == "--unit" ]] && need_etcd=0
 
-if (( ${#missing[@]} > 0 || need_etcd )); then
+if (( ${#missing[@]} > 0 || ${#frr_missing[@]} > 0 || need_etcd )); then
   [[ $(id -u) -eq 0 ]] || die "installing ${missing[*]:-etcd} needs root (run with sudo)"
   command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} etcd-server by hand"
   say "apt-get update"
@@ -35,6 +44,20 @@ if (( ${#missing[@]} > 0 )); then
   log=$(mktemp)
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     >"${log}" 2>&1 || { tail -n 20 "${log}" >&2; die "apt-get install ${missing[*]} failed"; }
+  rm -f "${log}"
+fi
+if (( ${#frr_missing[@]} > 0 )); then
+  [[ $(id -u) -eq 0 ]] || die "installing ${frr_missing[*]} needs root (run with sudo)"
+  [[ ! -e /usr/sbin/policy-rc.d ]] || die "/usr/sbin/policy-rc.d exists: install ${frr_missing[*]} by hand, without starting the frr service"
+  say "installing Debian packages: ${frr_missing[*]} (the frr service is not started)"
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  log=$(mktemp)
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${frr_missing[@]}" \
+    >"${log}" 2>&1 || rc=$?
+  rm -f /usr/sbin/policy-rc.d
+  (( rc == 0 )) || { tail -n 20 "${log}" >&2; rm -f "${log}"; die "apt-get install ${frr_missing[*]} failed"; }
   rm -f "${log}"
 fi
 if (( need_etcd )); then

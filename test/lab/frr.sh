@@ -15,7 +15,7 @@
 #     --rundir DIR/run NEW.conf
 # (without --stdout frr-reload.py logs to /var/log/frr/frr-reload.log, without --rundir it writes
 # its temp file into /var/run/frr: both outside DIR). The vty sockets are mode 0770 frr:frrvty:
-# a client needs root with CAP_DAC_OVERRIDE or group frrvty.
+# a client needs root with CAP_DAC_OVERRIDE or group frrvty (which may also write in run/).
 set -euo pipefail
 
 frr_bin="${IRONLB_FRR_BIN:-/usr/lib/frr}"
@@ -92,7 +92,14 @@ cmd_start() {
     die "${dir} already runs FRR in namespace $(<"${dir}/netns"), not ${ns}"
   fi
   mkdir -p "${dir}/run" "${dir}/logs"
-  chown frr:frr "${dir}/run" "${dir}/logs" # the daemons write there as user frr
+  # The daemons write there as user frr; run/ is also group frrvty's (setgid), so a client in that
+  # group without CAP_DAC_OVERRIDE (the lab's speakers) can use the sockets and frr-reload.py its
+  # temp files there.
+  chown frr:frr "${dir}/logs"
+  chown frr:frrvty "${dir}/run"
+  chmod 2775 "${dir}/run"
+  setpriv --reuid frr --regid frr --clear-groups test -w "${dir}/run" -a -w "${dir}/logs" ||
+    die "FRR's user frr cannot write ${dir}/run or ${dir}/logs: a parent directory is closed to it (mode 0700?)"
   : >"${dir}/run/empty.conf"
   printf 'service integrated-vtysh-config\n' >"${dir}/vtysh.conf"
   printf '%s\n' "${ns}" >"${dir}/netns"

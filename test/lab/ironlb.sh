@@ -110,12 +110,18 @@ restart_controllers() {
 
 # The reprobe backoff of an IP another host answers for is capped at 4 s in the lab (production:
 # 60 s), so test/e2e/address-conflict.test.ts sees a freed IP announced within seconds.
+# BGP mode (test/lab/bgp.sh): the node's own FRR, reached as group frrvty (FRR's vty sockets are
+# 0770 frr:frrvty; no extra capability). Only with the BGP CRDs installed: without them the
+# speaker's BGP watches never sync.
 start_speaker() {
-  local n=$1
+  local n=$1 frr="${lab}/frr/$1"
+  local -a bgp=()
+  [[ -d "${frr}/run" ]] && grep -q 'name: bgppeers.metallb.io' "${root}/manifests/ironlb-native.yaml" && bgp=(--bgp-frr-config "${frr}/frr.conf" --bgp-frr-vty-socket "${frr}/run"
+    --bgp-vtysh "$(command -v vtysh)")
   # As the chart runs it (charts/ironlb/templates/speaker.yaml): a 1 MiB young generation.
-  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" node --max-semi-space-size=1 "${root}/dist/speaker/main.js" --node-name "${n}" \
+  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" ${bgp[0]:+--groups frrvty} node --max-semi-space-size=1 "${root}/dist/speaker/main.js" --node-name "${n}" \
     --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1 \
-    --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}"
+    --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}" "${bgp[@]}"
 }
 
 all_running() {

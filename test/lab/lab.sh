@@ -114,7 +114,9 @@ cmd_up() {
     control_plane_up
   fi
   bash "${root}/test/lab/nodes.sh" up
+  bash "${root}/test/lab/bgp.sh" up
   bash "${root}/test/lab/ironlb.sh" up
+  bash "${root}/test/lab/bgp.sh" peers
 }
 
 control_plane_up() {
@@ -215,6 +217,7 @@ cmd_down() {
   local name pid nsn
   if [[ -d "${lab}/pids" ]]; then
     bash "${root}/test/lab/ironlb.sh" down || true
+    bash "${root}/test/lab/bgp.sh" down || true
     bash "${root}/test/lab/nodes.sh" down || true
   fi
   if [[ -d "${lab}/pids" ]]; then
@@ -226,7 +229,7 @@ cmd_down() {
   fi
   # Anything still running inside our namespaces was started by the lab: stop it by PID.
   # Only the lab's own namespaces: tests' ironlb-t* namespaces are theirs to remove.
-  for nsn in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^ironlb-(cp|client|node[0-9]+|pod-.+)$' || true); do
+  for nsn in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^ironlb-(cp|client|router|ext|node[0-9]+|pod-.+)$' || true); do
     for pid in $(ip netns pids "${nsn}" 2>/dev/null); do kill -KILL "${pid}" 2>/dev/null || true; done
     ip netns delete "${nsn}" 2>/dev/null || true
   done
@@ -261,6 +264,7 @@ cmd_fault() {
   local verb=$1 what=$2 signal=${3:-TERM}
   case "${what}" in
     controller | speaker-node[123]) bash "${root}/test/lab/ironlb.sh" "${verb}" "${what}" "${signal}" ;;
+    frr-router | frr-node[123]) bash "${root}/test/lab/bgp.sh" "${verb}" "${what}" "${signal}" ;;
     apiserver | etcd)
       if [[ "${verb}" == kill ]]; then
         alive "${what}" || die "${what} is not running"
@@ -272,7 +276,7 @@ cmd_fault() {
         say "${what} restarted (pid $(pid_of "${what}"))"
       fi
       ;;
-    *) die "WHAT must be controller, speaker-node1..3, apiserver or etcd (got '${what}')" ;;
+    *) die "WHAT must be controller, speaker-node1..3, frr-router, frr-node1..3, apiserver or etcd (got '${what}')" ;;
   esac
 }
 
@@ -284,6 +288,7 @@ case "${1:-}" in
     cmd_status || rc=$?
     if (( rc == 0 )); then
       bash "${root}/test/lab/nodes.sh" status || rc=$?
+      bash "${root}/test/lab/bgp.sh" status || rc=$?
       bash "${root}/test/lab/ironlb.sh" status || rc=$?
     fi
     exit "${rc}"

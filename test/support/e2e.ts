@@ -238,19 +238,21 @@ spec:
 }
 
 /**
- * An IPAddressPool that only Services of `namespace` may use, with its own L2Advertisement (both
- * named `pool`), so a test's addresses never mix with another test's.
+ * An IPAddressPool that only Services of `namespace` may use, with its own advertisement (an
+ * L2Advertisement, or a BGPAdvertisement with `extra` lines in its spec), both named `pool`, so a
+ * test's addresses never mix with another test's.
  */
-export function applyNamespacePool(
-  cp: ControlPlane,
-  namespace: string,
-  pool: string,
-  addresses: readonly string[],
-): void {
-  cp.ensureNamespace(namespace);
-  apply(
-    cp,
-    `apiVersion: metallb.io/v1beta1
+export function namespacePoolYaml(
+  target: {
+    readonly namespace: string;
+    readonly pool: string;
+    readonly addresses: readonly string[];
+  },
+  kind: "L2Advertisement" | "BGPAdvertisement" = "L2Advertisement",
+  extra = "",
+): string {
+  const { namespace, pool, addresses } = target;
+  return `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: {name: ${pool}, namespace: metallb-system}
 spec:
@@ -258,11 +260,22 @@ spec:
   serviceAllocation: {namespaces: [${namespace}]}
 ---
 apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
+kind: ${kind}
 metadata: {name: ${pool}, namespace: metallb-system}
-spec: {ipAddressPools: [${pool}]}
-`,
-  );
+spec:
+  ipAddressPools: [${pool}]
+${extra}`;
+}
+
+/** `namespacePoolYaml` with an L2Advertisement, applied (the namespace created first). */
+export function applyNamespacePool(
+  cp: ControlPlane,
+  namespace: string,
+  pool: string,
+  addresses: readonly string[],
+): void {
+  cp.ensureNamespace(namespace);
+  apply(cp, namespacePoolYaml({ namespace, pool, addresses }));
 }
 
 /**
@@ -270,10 +283,15 @@ spec: {ipAddressPools: [${pool}]}
  * before the pool does), then the pool and L2Advertisement of `applyNamespacePool`. Every step
  * runs; failures are reported, not thrown (it runs in `after`, also after a failed test).
  */
-export function removeNamespacePool(cp: ControlPlane, namespace: string, pool: string): void {
+export function removeNamespacePool(
+  cp: ControlPlane,
+  namespace: string,
+  pool: string,
+  advertisement: "l2advertisement" | "bgpadvertisement" = "l2advertisement",
+): void {
   for (const args of [
     ["delete", "namespace", namespace, "--timeout=90s"],
-    ["delete", "-n", "metallb-system", `ipaddresspool/${pool}`, `l2advertisement/${pool}`],
+    ["delete", "-n", "metallb-system", `ipaddresspool/${pool}`, `${advertisement}/${pool}`],
   ]) {
     try {
       cp.kubectl([...args, "--ignore-not-found"]);

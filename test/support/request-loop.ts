@@ -26,8 +26,9 @@ export interface RequestLoop {
   stop(): void;
 }
 
-export function startRequestLoop(url: string): RequestLoop {
-  const child = spawn("ip", ["netns", "exec", CLIENT_NS, "bash", "-c", LOOP, "loop", url], {
+/** `netns`: where the client runs (the BGP tests use ironlb-ext, behind the router). */
+export function startRequestLoop(url: string, netns = CLIENT_NS): RequestLoop {
+  const child = spawn("ip", ["netns", "exec", netns, "bash", "-c", LOOP, "loop", url], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   const samples: Sample[] = [];

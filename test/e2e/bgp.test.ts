@@ -1,0 +1,187 @@
+/**
+ * BGP mode on the full lab: every eligible node's speaker drives its FRR, which announces the
+ * Service IPs to the upstream router (test/lab/bgp.sh, BGPPeer applied by `make lab-up`); the
+ * client behind the router, ironlb-ext, reaches them only through those routes. Checked through
+ * the router's kernel and FRR and through curl: one path per eligible node, connections spread
+ * over all nodes, `externalTrafficPolicy: Local`, LOCAL_PREF and communities, BFD on a node's
+ * link going down, a speaker restart, a deleted Service.
+ */
+import assert from "node:assert/strict";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import {
+  applyBgpPool,
+  curlFromExt,
+  EXT_IP,
+  forwardingNode,
+  measureLinkDown,
+  removeBgpPool,
+  routerNextHops,
+  routerPaths,
+  routerSessions,
+} from "../support/bgp.js";
+import {
+  apply,
+  assertIronlbRunning,
+  clientOf,
+  curlFromClient,
+  deploymentYaml,
+  labCommand,
+  urlOf,
+  useLab,
+  waitForIngress,
+} from "../support/e2e.js";
+import { rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
+import { eventually } from "../support/processes.js";
+
+const skip = rootSkipReason();
+const ns = uniqueName("e2e-bgp");
+const POOL = "e2e-bgp";
+const ALL = ["198.18.0.11", "198.18.0.12", "198.18.0.13"];
+let cp: ControlPlane;
+let webIp = "";
+
+function serviceYaml(name: string, app: string, extra = ""): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  type: LoadBalancer
+  selector: {app: ${app}}
+  ports: [{port: 8090, targetPort: 80}]
+${extra}`;
+}
+
+async function waitNextHops(
+  ip: string,
+  want: readonly string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await eventually(
+    `router next hops for ${ip} = ${want.join(",") || "none"} (now ${routerNextHops(ip).join(",")})`,
+    () => routerNextHops(ip).join() === [...want].sort().join(),
+    timeoutMs,
+  );
+}
+
+describe("BGP mode on the lab", { skip }, () => {
+  before(async () => {
+    cp = useLab();
+    applyBgpPool(cp, {
+      namespace: ns,
+      pool: POOL,
+      addresses: ["198.18.100.10-198.18.100.19"],
+      advertisement: '  localPref: 150\n  communities: ["64512:100"]\n',
+    });
+    apply(cp, deploymentYaml(ns, "web", 3));
+    apply(cp, serviceYaml("web", "web"));
+    webIp = (await waitForIngress(cp, ns, "web"))[0] ?? "";
+    cp.kubectl(["rollout", "status", "-n", ns, "deployment/web", "--timeout=60s"]);
+  });
+
+  beforeEach(() => void useLab());
+  afterEach(() => assertIronlbRunning());
+  after(() => removeBgpPool(cp, ns, POOL));
+
+  test("the router has one path per node and the client behind it gets answers", async () => {
+    assert.match(webIp, /^198\.18\.100\.1\d$/);
+    await waitNextHops(webIp, ALL);
+    const answer = await curlFromExt(urlOf(webIp, 8090));
+    assert.match(answer ?? "no answer", /^pod=web-/);
+    // The L2 client has no route to BGP-only addresses: nothing answers ARP for them.
+    assert.equal(await curlFromClient(urlOf(webIp, 8090), 1), undefined);
+  });
+
+  test("30 connections from the client spread over all three nodes", async () => {
+    await waitNextHops(webIp, ALL);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => curlFromExt(urlOf(webIp, 8090))),
+    );
+    const byNode = new Map<string, number>();
+    for (const a of answers) {
+      const node = forwardingNode(a) ?? `unknown (${a ?? "failed"})`;
+      byNode.set(node, (byNode.get(node) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      [...byNode.keys()].sort(),
+      ["node1", "node2", "node3"],
+      JSON.stringify([...byNode]),
+    );
+  });
+
+  test("LOCAL_PREF and the community of the BGPAdvertisement reach the router", async () => {
+    await waitNextHops(webIp, ALL);
+    const paths = routerPaths(webIp);
+    assert.equal(paths.length, 3, JSON.stringify(paths));
+    for (const p of paths) {
+      assert.equal(p.locPrf, 150, JSON.stringify(p));
+      assert.match(p.community?.string ?? "", /\b64512:100\b/, JSON.stringify(p));
+    }
+  });
+
+  test("externalTrafficPolicy: Local is announced only from the node with a local pod", async () => {
+    apply(cp, deploymentYaml(ns, "local", 1, { "kubernetes.io/hostname": "node2" }));
+    apply(cp, serviceYaml("local", "local", "  externalTrafficPolicy: Local\n"));
+    const [ip = ""] = await waitForIngress(cp, ns, "local");
+    cp.kubectl(["rollout", "status", "-n", ns, "deployment/local", "--timeout=60s"]);
+    await waitNextHops(ip, ["198.18.0.12"]);
+    const answer = await curlFromExt(urlOf(ip, 8090));
+    assert.equal(clientOf(answer)?.split(":")[0], EXT_IP, `source not preserved: ${answer}`);
+  });
+
+  test("a node's link down: BFD withdraws its path, the client sees at most 1 s of failures", async () => {
+    // The pod runs on node2: pulling node1's cable must cost only node1's path, not the pod.
+    apply(cp, deploymentYaml(ns, "pinned", 1, { "kubernetes.io/hostname": "node2" }));
+    apply(cp, serviceYaml("pinned", "pinned"));
+    const [ip = ""] = await waitForIngress(cp, ns, "pinned");
+    cp.kubectl(["rollout", "status", "-n", ns, "deployment/pinned", "--timeout=60s"]);
+    await waitNextHops(ip, ALL);
+    const r = await measureLinkDown(urlOf(ip, 8090), ip, "node1");
+    process.stdout.write(`# BGP link down: ${JSON.stringify(r)}\n`);
+    assert.ok(r.withdrawMs <= 1000, `path via node1 withdrawn after ${r.withdrawMs} ms`);
+    assert.ok(r.lastFailureMs <= 1000, `client still failing ${r.lastFailureMs} ms after`);
+    assert.ok(r.failedStretchMs <= 1000, `client failed for ${r.failedStretchMs} ms in a row`);
+    await waitNextHops(ip, ALL);
+  });
+
+  // Known to fail (2026-12-02 lab run): the restarted speaker's first frr-reload resets the
+  // node's BFD session (router log: "Cease/BFD Down" at each apply), so the path goes for ~2 s.
+  test(
+    "a speaker restart does not take its path away or flap its session",
+    {
+      todo: "frr-reload of an unchanged BFD profile flaps the session (speaker/adapters/bgp)",
+    },
+    async () => {
+      await waitNextHops(webIp, ALL);
+      const before = routerSessions().get("198.18.0.11");
+      assert.equal(before?.state, "Established");
+      const missing = { since: 0, longest: 0 };
+      let watching = true;
+      const watch = (async () => {
+        while (watching) {
+          const present = routerNextHops(webIp).includes("198.18.0.11");
+          const now = performance.now();
+          if (!present && missing.since === 0) missing.since = now;
+          if (present && missing.since !== 0) {
+            missing.longest = Math.max(missing.longest, now - missing.since);
+            missing.since = 0;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      labCommand(["restart", "speaker-node1"]);
+      await new Promise((r) => setTimeout(r, 3000));
+      watching = false;
+      await watch;
+      assert.equal(missing.since, 0, "the path via node1 is gone after the restart");
+      assert.equal(missing.longest, 0, `the path via node1 was gone for ${missing.longest} ms`);
+      assert.deepEqual(routerSessions().get("198.18.0.11"), before, "the session flapped");
+    },
+  );
+
+  test("a deleted Service is withdrawn", async () => {
+    await waitNextHops(webIp, ALL);
+    cp.kubectl(["delete", "service", "-n", ns, "web"]);
+    await waitNextHops(webIp, [], 15_000);
+    assert.deepEqual(routerPaths(webIp), []);
+  });
+});
