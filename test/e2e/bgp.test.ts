@@ -148,7 +148,7 @@ describe("BGP mode on the lab", { skip }, () => {
   test(
     "a speaker restart does not take its path away or flap its session",
     {
-      todo: "frr-reload of an unchanged BFD profile flaps the session (speaker/adapters/bgp)",
+      todo: "each frr-reload by the speaker resets its BFD session (speaker/adapters/bgp)",
     },
     async () => {
       await waitNextHops(webIp, ALL);

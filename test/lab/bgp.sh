@@ -8,6 +8,7 @@
 #   test/lab/bgp.sh down     stop every FRR instance, remove the router and ext namespaces
 #   test/lab/bgp.sh status   say what is up (exit 0 when everything is, 3 when not)
 #   test/lab/bgp.sh kill frr-NAME [SIGNAL] | restart frr-NAME     NAME: router | node1..3
+#   test/lab/bgp.sh router-config   print the router's FRR config (test/integration/frr-lab.test.ts)
 #
 #   namespace       addresses                                     runs
 #   ironlb-router   eth0 198.18.0.254/24 on br0, eth1 198.18.200.1/24   FRR AS 64512, ECMP (maximum-paths 8,
@@ -230,6 +231,7 @@ case "${1:-}" in
   peers) cmd_peers ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  router-config) router_conf ;;
   kill | restart) require; cmd_fault "$1" "${2:?WHAT}" "${3:-TERM}" ;;
-  *) printf 'usage: %s up|peers|down|status|kill frr-NAME [SIGNAL]|restart frr-NAME\n' "$0" >&2; exit 2 ;;
+  *) printf 'usage: %s up|peers|down|status|router-config|kill frr-NAME [SIGNAL]|restart frr-NAME\n' "$0" >&2; exit 2 ;;
 esac

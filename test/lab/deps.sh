@@ -48,15 +48,21 @@ if (( ${#missing[@]} > 0 )); then
 fi
 if (( ${#frr_missing[@]} > 0 )); then
   [[ $(id -u) -eq 0 ]] || die "installing ${frr_missing[*]} needs root (run with sudo)"
-  [[ ! -e /usr/sbin/policy-rc.d ]] || die "/usr/sbin/policy-rc.d exists: install ${frr_missing[*]} by hand, without starting the frr service"
   say "installing Debian packages: ${frr_missing[*]} (the frr service is not started)"
+  # Deny service start-up for this install only; a policy-rc.d the machine already has (container
+  # images ship one) is put back exactly as it was afterwards.
+  saved=""
+  if [[ -e /usr/sbin/policy-rc.d ]]; then
+    saved=$(mktemp)
+    cp -p /usr/sbin/policy-rc.d "${saved}"
+  fi
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
   chmod 755 /usr/sbin/policy-rc.d
   log=$(mktemp)
   rc=0
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${frr_missing[@]}" \
     >"${log}" 2>&1 || rc=$?
-  rm -f /usr/sbin/policy-rc.d
+  if [[ -n "${saved}" ]]; then mv -f "${saved}" /usr/sbin/policy-rc.d; else rm -f /usr/sbin/policy-rc.d; fi
   (( rc == 0 )) || { tail -n 20 "${log}" >&2; rm -f "${log}"; die "apt-get install ${frr_missing[*]} failed"; }
   rm -f "${log}"
 fi
