@@ -38,6 +38,7 @@ import { clusterView, speakerLease } from "./cluster-view.js";
 import { ConflictReporter } from "./conflict-reporter.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
+import type { OwnerProbe } from "./owner-probe.js";
 import { readStatusRecord, type SpeakerStatusWriter } from "./speaker-status.js";
 
 export interface SpeakerOptions {
@@ -50,6 +51,8 @@ export interface SpeakerOptions {
   readonly lease: LeaseKeeper;
   readonly status: SpeakerStatusWriter;
   readonly events: EventRecorder;
+  /** Data-path failure detection (docs/failover.md); without it only Leases move IPs. */
+  readonly failover?: OwnerProbe;
   readonly onPlan?: (
     plans: ReadonlyMap<string, IpPlan>,
     owned: ReadonlyMap<string, readonly string[]>,
@@ -177,6 +180,11 @@ export class Speaker {
     for (const r of this.reflectors) r.start();
   }
 
+  /** Plans again soon (the data-path watch changed its mind). */
+  replan(): void {
+    this.schedule();
+  }
+
   /** Ready once every reflector synced (the first plan is then computed). */
   ready(): true | string {
     const waiting = this.reflectors.filter((r) => !r.synced).length;
@@ -212,8 +220,10 @@ export class Speaker {
   private onLease(type: string, lease: V1Lease): boolean {
     const seen = speakerLease(lease);
     if (!seen) return false;
+    const failover = this.opts.failover;
+    failover?.setPeer(seen.holder, type === "DELETED" ? [] : seen.macs);
     if (type === "DELETED") this.liveness.forget(seen.holder);
-    else this.liveness.observe(seen, Date.now());
+    else if (this.liveness.observe(seen, Date.now())) failover?.leaseRenewed(seen.holder);
     this.opts.announcer.setPeerMacs(this.peerMacs());
     return this.liveKey(Date.now()) !== this.lastLive;
   }
@@ -271,6 +281,7 @@ export class Speaker {
     const live = new Set(this.liveness.live(now, apiHealthy));
     this.lastLive = [...live].sort().join(",");
     live.add(this.opts.node); // this process is alive by definition, and renewing if it can
+    const node = this.opts.node;
     const view = clusterView({
       services: this.services.items(),
       slices: this.slices.items(),
@@ -279,7 +290,11 @@ export class Speaker {
       advertisements: this.advertisements.items(),
       liveSpeakers: live,
     });
-    const plans = planAnnouncements(view, this.opts.node);
+    const full = planAnnouncements(view, this.opts.node);
+    const stopped = this.liveness.stopped();
+    const silent = this.opts.failover?.update(full, { live, stopped }) ?? new Set<string>();
+    const liveSpeakers = new Set([...live].filter((n) => !silent.has(n)));
+    const plans = silent.size === 0 ? full : planAnnouncements({ ...view, liveSpeakers }, node);
     this.apply(plans, recovered);
     this.syncStatus(plans, live, apiHealthy);
     this.armExpiry(now);
@@ -296,6 +311,14 @@ export class Speaker {
       return recovered || (before !== undefined && before !== this.opts.node);
     });
     if (recovered) this.opts.announcer.setOwned(new Map()); // re-arm the gratuitous schedule
+    this.opts.failover?.tookOver(
+      takeovers.flatMap((ip) => {
+        const previous = this.lastOwners.get(ip);
+        if (previous === undefined || previous === this.opts.node) return [];
+        if (plans.get(ip)?.unit !== ip) return []; // one per unit: its key is its lowest IP
+        return [{ ip, previous, services: plans.get(ip)?.services ?? [] }];
+      }),
+    );
     this.opts.announcer.setOwned(owned, { takeovers });
     this.lastOwners = new Map([...plans].map(([ip, p]) => [ip, p.election.winner]));
     this.plans = plans;
@@ -360,7 +383,9 @@ export class Speaker {
   private nodeAssigned(key: string): void {
     const [namespace = "", name = ""] = key.split("/");
     const uid = this.services.get(key)?.metadata?.uid;
-    const message = `announcing from node "${this.opts.node}" with protocol "layer2"`;
+    const takeover = this.opts.failover?.reasonOf(key);
+    const from = `announcing from node "${this.opts.node}" with protocol "layer2"`;
+    const message = takeover ? `${from}, taking over: ${takeover}` : from;
     this.opts.log.info(message, { service: key, reason: "nodeAssigned" });
     this.opts.events
       .record(
