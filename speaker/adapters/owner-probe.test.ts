@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { IpPlan } from "../core/announcements.js";
+import { encodeGratuitousArp } from "../core/arp.js";
+import { elect } from "../core/election.js";
+import { FakeFrameSocket } from "../core/testing/fake-frame-socket.js";
+import { L2Announcer } from "./l2-announcer.js";
+import type { AnnouncerLink } from "./link-sockets.js";
+import { OwnerProbe } from "./owner-probe.js";
+import { ManualTimers } from "./testing/manual-timers.js";
+
+// Golden (sha256sum, core/testing/election-golden.ts): for 198.18.0.200 node1 wins, node3 is next.
+const VIP = "198.18.0.200";
+const NODES = ["node1", "node2", "node3"];
+const OWNER_MAC = "02:00:00:00:00:0b";
+const BACKUP_MAC = "02:00:00:00:00:0d";
+const OK = { networkUnavailable: false, excludedByLabel: false };
+const cluster = {
+  trafficPolicy: "Cluster" as const,
+  hasEndpoint: true,
+  nodesWithEndpoint: new Set<string>(),
+};
+
+function plans(): Map<string, IpPlan> {
+  const election = elect(VIP, {
+    liveSpeakers: new Set(NODES),
+    nodes: new Map(NODES.map((n) => [n, OK])),
+    selectedByL2Advertisement: new Set(NODES),
+    services: [cluster],
+  });
+  return new Map([
+    [VIP, { ip: VIP, pool: "p", unit: VIP, services: ["ns/svc"], election, interfaces: [] }],
+  ]);
+}
+
+const hex = (b: Uint8Array, from: number, to: number): string =>
+  Buffer.from(b.subarray(from, to)).toString("hex");
+const membership = { live: new Set(NODES), stopped: new Set<string>() };
+
+/** The owner's real announcer and the backup's probe on one fake segment. */
+function segment() {
+  const timers = new ManualTimers(0);
+  const backupSocket = new FakeFrameSocket();
+  // The announcer closes its socket when it owns nothing: each open is a new one on the segment.
+  const openOwnerSocket = () => {
+    const socket = new FakeFrameSocket();
+    FakeFrameSocket.link(socket, backupSocket);
+    return socket;
+  };
+  const owner = new L2Announcer({ timers, openSocket: openOwnerSocket, claims: { probeMs: 0 } });
+  owner.setInterfaces([{ name: "eth0", mac: OWNER_MAC }]);
+  let changes = 0;
+  const backup = new OwnerProbe({
+    node: "node3",
+    intervalMs: 100,
+    watch: { misses: 3, graceMs: 1000, holdMs: 1000 },
+    timers,
+    openSocket: () => backupSocket,
+    onChange: () => changes++,
+  });
+  backup.setPeer("node1", [OWNER_MAC]);
+  backup.setLinks([{ name: "eth0", mac: BACKUP_MAC } satisfies AnnouncerLink]);
+  return { timers, owner, backup, backupSocket, changes: () => changes };
+}
+
+test("the backup asks the owner with an ARP probe, unicast once the owner answered", () => {
+  const s = segment();
+  s.owner.setOwned(new Map([[VIP, ["eth0"]]]), { takeovers: [VIP] });
+  s.backup.update(plans(), membership);
+  s.timers.advance(250);
+  const probes = s.backupSocket.sent;
+  assert.equal(probes.length, 2);
+  // Bytes written from RFC 826/5227: dst, src, type 0806, op 1, SHA, SPA 0.0.0.0, THA 0, TPA.
+  const [first, second] = probes as [Uint8Array, Uint8Array];
+  assert.equal(hex(first, 0, 14), "ffffffffffff" + "02000000000d" + "0806");
+  assert.equal(
+    hex(first, 20, 42),
+    "0001" + "02000000000d" + "00000000" + "000000000000" + "c61200c8",
+  );
+  assert.equal(hex(second, 0, 6), "02000000000b", "the second goes to the MAC that answered");
+  assert.equal(s.backup.update(plans(), membership).size, 0);
+  s.timers.advance(3000);
+  assert.equal(s.backup.update(plans(), membership).size, 0, "an answering owner is never silent");
+  assert.equal(s.changes(), 0);
+});
+
+test("a silent owner is taken over after 3 missed probes; its return ends the takeover", () => {
+  const s = segment();
+  s.owner.setOwned(new Map([[VIP, ["eth0"]]]), { takeovers: [VIP] });
+  s.backup.update(plans(), membership);
+  s.timers.advance(1000);
+  s.owner.setOwned(new Map()); // the owner stops answering
+  const at = s.timers.now();
+  while (s.changes() === 0 && s.timers.now() < at + 2000) s.timers.advance(10);
+  const took = s.timers.now() - at;
+  assert.ok(took >= 300 && took <= 400, `silent after ${took} ms`);
+  assert.deepEqual([...s.backup.update(plans(), membership)], ["node1"]);
+  s.owner.setOwned(new Map([[VIP, ["eth0"]]]), { takeovers: [VIP] }); // back: it announces
+  assert.equal(s.changes(), 2);
+  assert.equal(s.backup.update(plans(), membership).size, 0);
+});
+
+test("the owner defends against a peer announcing its IP, at most once a second", () => {
+  const timers = new ManualTimers(0);
+  const socket = new FakeFrameSocket();
+  const owner = new OwnerProbe({
+    node: "node1",
+    intervalMs: 100,
+    timers,
+    openSocket: () => socket,
+    onChange: () => undefined,
+  });
+  owner.setPeer("node3", [BACKUP_MAC]);
+  owner.setLinks([{ name: "eth0", mac: OWNER_MAC }]);
+  owner.update(plans(), membership);
+  socket.deliver(encodeGratuitousArp("02:00:00:00:00:99", VIP)); // not a speaker: not ours to judge
+  assert.equal(socket.sent.length, 0);
+  socket.deliver(encodeGratuitousArp(BACKUP_MAC, VIP));
+  socket.deliver(encodeGratuitousArp(BACKUP_MAC, VIP));
+  // Two frames (request and reply form), each claiming VIP at OWNER_MAC: SPA at 28, SHA at 22.
+  assert.deepEqual(
+    socket.sent.map((f) => [hex(f, 20, 22), hex(f, 22, 28), hex(f, 28, 32)]),
+    [
+      ["0001", "02000000000b", "c61200c8"],
+      ["0002", "02000000000b", "c61200c8"],
+    ],
+  );
+  timers.advance(1000);
+  socket.deliver(encodeGratuitousArp(BACKUP_MAC, VIP));
+  assert.equal(socket.sent.length, 4);
+  owner.stop();
+  assert.ok(socket.closed);
+});
