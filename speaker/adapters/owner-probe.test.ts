@@ -47,7 +47,11 @@ function segment() {
     FakeFrameSocket.link(socket, backupSocket);
     return socket;
   };
-  const owner = new L2Announcer({ timers, openSocket: openOwnerSocket, claims: { probeMs: 0 } });
+  const owner = new L2Announcer({
+    timers,
+    openSocket: openOwnerSocket,
+    claims: { probeWindowMs: 0 },
+  });
   owner.setInterfaces([{ name: "eth0", mac: OWNER_MAC }]);
   let changes = 0;
   const backup = new OwnerProbe({
