@@ -96,6 +96,8 @@ export class Speaker {
   /** Services whose ServiceL2Status write is under way (one at a time per Service). */
   private readonly statusWrites = new Set<string>();
   private readonly liveness = new LivenessTracker();
+  /** Each holder's MACs as last seen, to tell a Lease event that changes them. */
+  private readonly peerMacKeys = new Map<string, string>();
   private links: readonly LinkInfo[] = [];
   private owned = new Map<string, readonly string[]>();
   /** Services this node announces (key -> interfaces), for status and nodeAssigned. */
@@ -216,16 +218,23 @@ export class Speaker {
     for (const r of this.reflectors) r.resync();
   }
 
-  /** A renewal that keeps the live set as it was changes nothing: no pass (3 speakers renew 7.5 times a second). */
+  /**
+   * O(1) per renewal (1,000 members renew 200 times a second): only a holder joining or leaving
+   * plans again; expiries are the timer's. Peer MACs are recomputed only when a holder's change.
+   */
   private onLease(type: string, lease: V1Lease): boolean {
     const seen = speakerLease(lease);
     if (!seen) return false;
-    const failover = this.opts.failover;
-    failover?.setPeer(seen.holder, type === "DELETED" ? [] : seen.macs);
-    if (type === "DELETED") this.liveness.forget(seen.holder);
-    else if (this.liveness.observe(seen, Date.now())) failover?.leaseRenewed(seen.holder);
-    this.opts.announcer.setPeerMacs(this.peerMacs());
-    return this.liveKey(Date.now()) !== this.lastLive;
+    const macs = type === "DELETED" ? [] : seen.macs;
+    if ((this.peerMacKeys.get(seen.holder) ?? "") !== macs.join(",")) {
+      this.peerMacKeys.set(seen.holder, macs.join(","));
+      this.opts.failover?.setPeer(seen.holder, macs);
+      this.opts.announcer.setPeerMacs(this.peerMacs());
+    }
+    if (type === "DELETED") return (this.liveness.forget(seen.holder), true);
+    const change = this.liveness.observe(seen, Date.now());
+    if (change !== "same") this.opts.failover?.leaseRenewed(seen.holder);
+    return change === "joined";
   }
 
   private liveKey(now: number): string {

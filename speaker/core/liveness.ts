@@ -34,20 +34,21 @@ export class LivenessTracker {
   private heardAt = -Infinity;
 
   /**
-   * A Lease was added or modified (observed at `now`, this node's clock). True when it is a
-   * renewal (a renewTime not seen before).
+   * A Lease was added or modified (observed at `now`, this node's clock). `same`: nothing new;
+   * `renewed`: a renewal of a live holder (the live set is as it was); `joined`: a holder not
+   * live before. O(1): a renewal costs the same whatever the number of speakers.
    */
-  observe(lease: LeaseObservation, now: number): boolean {
+  observe(lease: LeaseObservation, now: number): "same" | "renewed" | "joined" {
     this.heardAt = Math.max(this.heardAt, now);
     this.deleted.delete(lease.holder);
     const old = this.seen.get(lease.holder);
-    if (old && old.renewTime === lease.renewTime) return false;
+    if (old && old.renewTime === lease.renewTime) return "same";
     this.seen.set(lease.holder, {
       renewTime: lease.renewTime,
       seenAt: now,
       durationMs: lease.durationMs,
     });
-    return true;
+    return old && now < old.seenAt + old.durationMs ? "renewed" : "joined";
   }
 
   /** The Lease was deleted: its speaker stopped on purpose. */
