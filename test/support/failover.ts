@@ -223,7 +223,10 @@ spec: {addresses: [${addresses}], serviceAllocation: {namespaces: [${namespace}]
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement
 metadata: {name: ${pool}, namespace: metallb-system}
-spec: {ipAddressPools: [${pool}]}
+spec:
+  ipAddressPools: [${pool}]
+  # Lab nodes only: simulated members (bench/membership.bench.ts) have no Node object.
+  nodeSelectors: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [${NODES.join(", ")}]}]}]
 `,
   );
   apply(cp, deploymentYaml(namespace, "fo", 3));
