@@ -21,15 +21,15 @@ const cluster = {
   nodesWithEndpoint: new Set<string>(),
 };
 
-function plans(): Map<string, IpPlan> {
-  const election = elect(VIP, {
+function plans(vip = VIP): Map<string, IpPlan> {
+  const election = elect(vip, {
     liveSpeakers: new Set(NODES),
     nodes: new Map(NODES.map((n) => [n, OK])),
     selectedByL2Advertisement: new Set(NODES),
     services: [cluster],
   });
   return new Map([
-    [VIP, { ip: VIP, pool: "p", unit: VIP, services: ["ns/svc"], election, interfaces: [] }],
+    [vip, { ip: vip, pool: "p", unit: vip, services: ["ns/svc"], election, interfaces: [] }],
   ]);
 }
 
@@ -38,7 +38,7 @@ const hex = (b: Uint8Array, from: number, to: number): string =>
 const membership = { live: new Set(NODES), stopped: new Set<string>() };
 
 /** The owner's real announcer and the backup's probe on one fake segment. */
-function segment() {
+function segment(owner = "node1", backupNode = "node3") {
   const timers = new ManualTimers(0);
   const backupSocket = new FakeFrameSocket();
   // The announcer closes its socket when it owns nothing: each open is a new one on the segment.
@@ -47,24 +47,26 @@ function segment() {
     FakeFrameSocket.link(socket, backupSocket);
     return socket;
   };
-  const owner = new L2Announcer({
+  const announcer = new L2Announcer({
     timers,
     openSocket: openOwnerSocket,
     claims: { probeWindowMs: 0 },
   });
-  owner.setInterfaces([{ name: "eth0", mac: OWNER_MAC }]);
+  announcer.setInterfaces([{ name: "eth0", mac: OWNER_MAC, ipv6LinkLocal: "fe80::b" }]);
   let changes = 0;
   const backup = new OwnerProbe({
-    node: "node3",
+    node: backupNode,
     intervalMs: 100,
     watch: { misses: 3, graceMs: 1000, holdMs: 1000 },
     timers,
     openSocket: () => backupSocket,
     onChange: () => changes++,
   });
-  backup.setPeer("node1", [OWNER_MAC]);
-  backup.setLinks([{ name: "eth0", mac: BACKUP_MAC } satisfies AnnouncerLink]);
-  return { timers, owner, backup, backupSocket, changes: () => changes };
+  backup.setPeer(owner, [OWNER_MAC]);
+  backup.setLinks([
+    { name: "eth0", mac: BACKUP_MAC, ipv6LinkLocal: "fe80::d" } satisfies AnnouncerLink,
+  ]);
+  return { timers, owner: announcer, backup, backupSocket, changes: () => changes };
 }
 
 test("the backup asks the owner with an ARP probe, unicast once the owner answered", () => {
@@ -134,4 +136,27 @@ test("the owner defends against a peer announcing its IP, at most once a second"
   assert.equal(socket.sent.length, 4);
   owner.stop();
   assert.ok(socket.closed);
+});
+
+test("IPv6: a Neighbor Solicitation, unicast from the link-local address once answered", () => {
+  // Golden: for 2001:db8:18::200 node3 wins, node1 is next.
+  const vip6 = "2001:db8:18::200";
+  const s = segment("node3", "node1");
+  s.owner.setOwned(new Map([[vip6, ["eth0"]]]), { takeovers: [vip6] });
+  s.backup.update(plans(vip6), membership);
+  s.timers.advance(250);
+  const [first, second] = s.backupSocket.sent as [Uint8Array, Uint8Array];
+  // ethertype 86dd, next header 58 (ICMPv6) at 20, ICMPv6 type 135 at 54, target at 62..78.
+  assert.equal(hex(first, 12, 14), "86dd");
+  assert.equal(first[20], 58);
+  assert.equal(first[54], 135);
+  assert.equal(hex(first, 62, 78), "20010db8001800000000000000000200");
+  assert.equal(hex(first, 22, 38), "0".repeat(32), "first: DAD form, source ::");
+  assert.equal(hex(second, 0, 6), "02000000000b", "then unicast to the owner's MAC");
+  assert.equal(hex(second, 22, 38), "fe80" + "0".repeat(24) + "000d", "from our link-local");
+  s.timers.advance(3000);
+  assert.equal(s.backup.update(plans(vip6), membership).size, 0);
+  s.owner.setOwned(new Map());
+  s.timers.advance(500);
+  assert.deepEqual([...s.backup.update(plans(vip6), membership)], ["node3"]);
 });
