@@ -29,9 +29,10 @@ const CASES = [
 
 describe("partition between owner and backup", { skip }, () => {
   before(async () => {
-    healAll();
+    const cp = useLab();
+    healAll(); // rules a crashed run left behind
     target = await failoverTarget(
-      useLab(),
+      cp,
       uniqueName("e2e-part"),
       "e2e-partition",
       "198.18.0.210-198.18.0.214",
