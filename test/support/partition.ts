@@ -22,12 +22,12 @@ export function healAll(): void {
 /** Drops every frame the bridge forwards from node `from` to node `to` (ports v-<node>). */
 export function dropFrames(links: readonly { from: string; to: string }[]): void {
   const rules = links.map(
-    (l) => `  add rule bridge ${TABLE} fwd iifname "v-${l.from}" oifname "v-${l.to}" drop`,
+    (l) => `  add rule bridge ${TABLE} cut iifname "v-${l.from}" oifname "v-${l.to}" drop`,
   );
   nft(
     [
       `add table bridge ${TABLE}`,
-      `add chain bridge ${TABLE} fwd { type filter hook forward priority 0; policy accept; }`,
+      `add chain bridge ${TABLE} cut { type filter hook forward priority 0; policy accept; }`,
       ...rules.map((r) => r.trim()),
       "",
     ].join("\n"),
