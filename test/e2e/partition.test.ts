@@ -36,6 +36,9 @@ describe("partition between owner and backup", { skip }, () => {
       uniqueName("e2e-part"),
       "e2e-partition",
       "198.18.0.210-198.18.0.214",
+      // Node-local forwarding: the cut between two nodes must not break kube-proxy's own
+      // cross-node traffic, which is not what is tested here.
+      "Local",
     );
   });
   afterEach(() => healAll());

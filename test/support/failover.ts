@@ -211,6 +211,8 @@ export async function failoverTarget(
   namespace: string,
   pool: string,
   addresses: string,
+  /** `Local`: each node forwards to its own pod only (no traffic between nodes). */
+  trafficPolicy: "Cluster" | "Local" = "Cluster",
 ): Promise<FailoverTarget> {
   cp.ensureNamespace(namespace);
   apply(
@@ -235,7 +237,7 @@ spec:
     `apiVersion: v1
 kind: Service
 metadata: {name: fo, namespace: ${namespace}, annotations: {metallb.io/address-pool: ${pool}}}
-spec: {type: LoadBalancer, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
+spec: {type: LoadBalancer, externalTrafficPolicy: ${trafficPolicy}, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
 `,
   );
   const [ip = ""] = await waitForIngress(cp, namespace, "fo");
