@@ -25,12 +25,10 @@ async function main(): Promise<void> {
     emitResult({ name: "failover", skipped: "needs root (network namespaces)" });
     return;
   }
-  const target = await failoverTarget(
-    useLab(),
-    uniqueName("bench-fo"),
-    "bench-failover",
-    "198.18.0.230-198.18.0.239",
-  );
+  const target = await failoverTarget(useLab(), uniqueName("bench-fo"), {
+    pool: "bench-failover",
+    addresses: "198.18.0.230-198.18.0.239",
+  });
   process.once("SIGINT", () => (target.cleanup(), process.exit(130)));
   try {
     const results: GapResult[] = [];

@@ -100,12 +100,10 @@ async function main(): Promise<void> {
   }
   const cp = useLab();
   const http = await KubeHttp.create(cp.kc, 32);
-  const target = await failoverTarget(
-    cp,
-    uniqueName("bench-mb"),
-    "bench-membership",
-    "198.18.0.215-198.18.0.219",
-  );
+  const target = await failoverTarget(cp, uniqueName("bench-mb"), {
+    pool: "bench-membership",
+    addresses: "198.18.0.215-198.18.0.219",
+  });
   const members = startMembers(http);
   const cleanup = async () => {
     await members.stop();

@@ -34,11 +34,9 @@ describe("partition between owner and backup", { skip }, () => {
     target = await failoverTarget(
       cp,
       uniqueName("e2e-part"),
-      "e2e-partition",
-      "198.18.0.210-198.18.0.214",
       // Node-local forwarding: the cut between two nodes must not break kube-proxy's own
       // cross-node traffic, which is not what is tested here.
-      "Local",
+      { pool: "e2e-partition", addresses: "198.18.0.210-198.18.0.214", trafficPolicy: "Local" },
     );
   });
   afterEach(() => healAll());

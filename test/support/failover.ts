@@ -192,6 +192,13 @@ export async function measureFailover(target: FailoverTarget, fault: Fault): Pro
   }
 }
 
+/** The target's own pool; `Local`: each node forwards to its own pod only (no cross-node traffic). */
+export interface TargetPool {
+  readonly pool: string;
+  readonly addresses: string;
+  readonly trafficPolicy?: "Cluster" | "Local";
+}
+
 export interface FailoverTarget {
   readonly cp: ControlPlane;
   readonly namespace: string;
@@ -209,10 +216,7 @@ export interface FailoverTarget {
 export async function failoverTarget(
   cp: ControlPlane,
   namespace: string,
-  pool: string,
-  addresses: string,
-  /** `Local`: each node forwards to its own pod only (no traffic between nodes). */
-  trafficPolicy: "Cluster" | "Local" = "Cluster",
+  { pool, addresses, trafficPolicy = "Cluster" }: TargetPool,
 ): Promise<FailoverTarget> {
   cp.ensureNamespace(namespace);
   apply(
