@@ -104,9 +104,9 @@ async function main(): Promise<void> {
     pool: "bench-membership",
     addresses: "198.18.0.215-198.18.0.219",
   });
-  const members = startMembers(http);
+  let members: ReturnType<typeof startMembers> | undefined;
   const cleanup = async () => {
-    await members.stop();
+    await members?.stop();
     target.cleanup();
     http.close();
   };
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   try {
     progress("idle window (no simulated members yet)");
     const idle = await measureWindow(http);
+    members = startMembers(http);
     await members.ready;
     progress(`${MEMBERS} simulated members renewing every ${RENEW_MS} ms`);
     await sleep(RENEW_MS);
