@@ -12,6 +12,10 @@ import { InterfaceWatcher } from "./adapters/interfaces.js";
 import { L2Announcer } from "./adapters/l2-announcer.js";
 import { LeaseKeeper } from "./adapters/lease-keeper.js";
 import { SpeakerMetrics } from "./adapters/metrics.js";
+import { FailoverMetrics } from "./adapters/failover-metrics.js";
+import { OwnerProbe } from "./adapters/owner-probe.js";
+import { DEFAULT_OWNER_WATCH } from "./core/failover/owner-watch.js";
+import { eligibleInterfaces } from "./core/interface-choice.js";
 import { Speaker } from "./adapters/speaker.js";
 import { SpeakerStatusWriter } from "./adapters/speaker-status.js";
 import { BGP_FLAGS, bgpSide } from "./adapters/bgp/wiring.js";
@@ -25,19 +29,35 @@ const FLAGS = {
   },
   "lease-renew-ms": {
     env: "IRONLB_LEASE_RENEW_MS",
-    default: "400",
-    help: "how often this speaker renews its Lease (one apiserver write each)",
+    default: "5000",
+    help: "how often this speaker renews its Lease (one apiserver write each; membership only)",
     number: true,
     min: 100,
-    max: 10_000,
+    max: 60_000,
   },
   "lease-duration-ms": {
     env: "IRONLB_LEASE_DURATION_MS",
-    default: "1200",
-    help: "a speaker is dead this long after its last renewal (>= 2x renew; failover time)",
+    default: "15000",
+    help: "a speaker leaves the membership this long after its last renewal (>= 2x renew)",
     number: true,
     min: 300,
-    max: 60_000,
+    max: 180_000,
+  },
+  "owner-probe-interval-ms": {
+    env: "IRONLB_OWNER_PROBE_INTERVAL_MS",
+    default: "100",
+    help: "a backup asks the owner of the units it backs up this often (docs/failover.md)",
+    number: true,
+    min: 20,
+    max: 5_000,
+  },
+  "owner-probe-misses": {
+    env: "IRONLB_OWNER_PROBE_MISSES",
+    default: "3",
+    help: "unanswered probes in a row after which the backup takes over",
+    number: true,
+    min: 2,
+    max: 50,
   },
   "exclude-interfaces": {
     env: "IRONLB_EXCLUDE_INTERFACES",
@@ -115,6 +135,14 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
   });
+  const failover = new OwnerProbe({
+    node,
+    intervalMs: Number(flags["owner-probe-interval-ms"]),
+    watch: { ...DEFAULT_OWNER_WATCH, misses: Number(flags["owner-probe-misses"]) },
+    metrics: new FailoverMetrics(metrics.registry),
+    onChange: () => speaker.replan(),
+    onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),
+  });
   const speaker: Speaker = new Speaker({
     kc,
     node,
@@ -125,12 +153,14 @@ async function main(): Promise<void> {
     lease,
     status: new SpeakerStatusWriter(kc, flags.namespace, node),
     events,
+    failover,
     onPlan: (plans) => metrics.setPlan(plans),
     ...(bgp && { onView: (view, nodes) => bgp.setView(view, nodes) }),
   });
   const interfaces = new InterfaceWatcher({
     onChange: (links) => {
       announcer.setInterfaces(links.filter((l) => l.mac));
+      failover.setLinks(eligibleInterfaces(links, { exclude }).filter((l) => l.mac));
       lease.setMacs(links.map((l) => l.mac).filter((m) => m && m !== "00:00:00:00:00:00"));
       speaker.setLinks(links);
     },
@@ -162,6 +192,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     log.info("stopping: handing over at once", { reason: signal });
     announcer.stop();
+    failover.stop();
     speaker.stop();
     bgp?.stop();
     interfaces.stop();

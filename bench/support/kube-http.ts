@@ -66,6 +66,24 @@ export class KubeHttp {
     });
   }
 
+  /** GETs a text resource (the apiserver's /metrics). */
+  text(path: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const req = https.get(new URL(path, this.server), { agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const body = Buffer.concat(chunks).toString("utf8");
+          if (status >= 200 && status < 300) resolve(body);
+          else reject(new KubeHttpError(status, `GET ${path}: ${status}`));
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -6,18 +6,18 @@
  * (status-sync.ts). While this node cannot renew its Lease (API away), liveness is frozen, so
  * nothing moves and what it owns keeps being announced. Every timer is on the injected Timers.
  */
-import type { KubeConfig, V1Lease, V1Node } from "@kubernetes/client-node";
+import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import type { EventRecorder } from "../../lib/adapters/events.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
 import { type ClusterView, type IpPlan, ownedBy } from "../core/announcements.js";
 import { IncrementalPlanner } from "../core/incremental-plan.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
-import { LivenessTracker } from "../core/liveness.js";
-import { speakerLease } from "./cluster-view.js";
 import { ConflictReporter } from "./conflict-reporter.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
+import { Membership } from "./membership.js";
+import type { OwnerProbe } from "./owner-probe.js";
 import { apiSource, type SourceFor, SpeakerCaches } from "./speaker-caches.js";
 import type { SpeakerStatusWriter } from "./speaker-status.js";
 import { StatusSync } from "./status-sync.js";
@@ -35,6 +35,11 @@ export interface SpeakerOptions {
   readonly events: Pick<EventRecorder, "record">;
   /** Every pass's election input, for the BGP side (speaker/adapters/bgp). */
   readonly onView?: (view: ClusterView, nodes: readonly V1Node[]) => void;
+  /** Data-path failure detection (docs/failover.md); without it only Leases move IPs. */
+  readonly failover?: Pick<
+    OwnerProbe,
+    "setPeer" | "leaseRenewed" | "update" | "tookOver" | "reasonOf"
+  >;
   readonly onPlan?: (
     plans: ReadonlyMap<string, IpPlan>,
     owned: ReadonlyMap<string, readonly string[]>,
@@ -54,10 +59,8 @@ const RECOMPUTE_GAP_FACTOR = 3;
 /** Without events, a pass this often still notices this node's own API health changing. */
 const HEALTH_CHECK_MS = 500;
 /**
- * Re-listing everything costs the apiserver the most of anything a speaker does. An overloaded
- * apiserver (429s, slow Lease renewals) makes this node's API health flap every few seconds, and
- * a re-list on each recovery fed the overload (seen with 5,000 Services). So at most one per
- * 30 s; a recovery sooner than that re-lists when the 30 s are up.
+ * A re-list costs the apiserver the most of anything a speaker does, and one per API-health
+ * flap fed an overloaded apiserver (5,000 Services): at most one per 30 s.
  */
 const MIN_RESYNC_INTERVAL_MS = 30_000;
 
@@ -65,7 +68,7 @@ export class Speaker {
   private readonly caches: SpeakerCaches;
   private readonly statusSync: StatusSync;
   private readonly conflicts: ConflictReporter;
-  private readonly liveness = new LivenessTracker();
+  private readonly membership: Membership;
   private readonly planner: IncrementalPlanner;
   /** The live set (this node included) the planner last planned with. */
   private plannedLive = "";
@@ -93,23 +96,35 @@ export class Speaker {
     const timers = this.timers;
     this.conflicts = new ConflictReporter({ node, log, events, status: opts.status, timers });
     this.planner = new IncrementalPlanner(node);
+    this.membership = new Membership({
+      announcer: opts.announcer,
+      failover: opts.failover,
+      peerMacs: () => this.caches.peerMacs(node),
+      now: () => this.timers.now(),
+    });
     this.caches = new SpeakerCaches({
       inputs: this.planner,
       source: opts.source ?? apiSource(opts.kc),
       namespace: opts.namespace,
       log,
       onChange: () => this.schedule(),
-      onLease: (type, lease) => this.onLease(type, lease),
+      onLease: (type, lease) => this.membership.onLease(type, lease),
     });
     this.statusSync = new StatusSync({
       ...{ node, log, events, status: opts.status, timers },
       uidOf: (key) => this.caches.uidOf(key),
+      takeoverReason: (key) => opts.failover?.reasonOf(key),
     });
   }
 
   start(): void {
     this.stopped = false;
     this.caches.start();
+  }
+
+  /** Plans again soon (the data-path watch changed its mind). */
+  replan(): void {
+    this.schedule();
   }
 
   /** Ready once every cache synced (the first plan is then computed). */
@@ -147,19 +162,8 @@ export class Speaker {
     this.caches.resync();
   }
 
-  /** A renewal that keeps the live set as it was changes nothing: no pass (3 speakers renew 7.5 times a second). */
-  private onLease(type: string, lease: V1Lease): boolean {
-    const seen = speakerLease(lease);
-    if (!seen) return false;
-    const now = this.timers.now();
-    if (type === "DELETED") this.liveness.forget(seen.holder);
-    else this.liveness.observe(seen, now);
-    this.opts.announcer.setPeerMacs(this.caches.peerMacs(this.opts.node));
-    return this.liveKey(now) !== this.lastLive;
-  }
-
   private liveKey(now: number): string {
-    return [...this.liveness.live(now, this.opts.lease.healthy())].sort().join(",");
+    return this.membership.liveKey(now, this.opts.lease.healthy());
   }
 
   /**
@@ -204,15 +208,16 @@ export class Speaker {
       // Watches opened before the outage may sit on dead connections: start them afresh.
       if (apiHealthy) this.resyncAll();
     }
-    const live = new Set(this.liveness.live(now, apiHealthy));
+    const live = new Set(this.membership.liveness.live(now, apiHealthy));
     this.lastLive = [...live].sort().join(",");
     live.add(this.opts.node); // this process is alive by definition, and renewing if it can
-    const liveKey = [...live].sort().join(",");
-    if (this.caches.takeSharedChange() || liveKey !== this.plannedLive) {
-      this.planner.setShared(this.caches.shared(live)); // enters every election: all again
-      this.plannedLive = liveKey;
-    }
-    const plans = this.planner.plan();
+    const full = this.planWith(live);
+    // Owners the data path found silent leave this node's elections (docs/failover.md); they are
+    // judged on the plan they still win, so the full plan is made first.
+    const stopped = this.membership.liveness.stopped();
+    const silent = this.opts.failover?.update(full, { live, stopped }) ?? new Set<string>();
+    const plans =
+      silent.size === 0 ? full : this.planWith(new Set([...live].filter((n) => !silent.has(n))));
     this.opts.onView?.(this.planner.view(), this.caches.nodeItems());
     const owned = this.apply(plans, recovered);
     this.statusOwed = this.statusSync.sync({
@@ -237,11 +242,29 @@ export class Speaker {
       return recovered || (before !== undefined && before !== this.opts.node);
     });
     if (recovered) this.opts.announcer.setOwned(new Map()); // re-arm the gratuitous schedule
+    this.opts.failover?.tookOver(
+      takeovers.flatMap((ip) => {
+        const previous = this.lastOwners.get(ip);
+        if (previous === undefined || previous === this.opts.node) return [];
+        if (plans.get(ip)?.unit !== ip) return []; // one per unit: its key is its lowest IP
+        return [{ ip, previous, services: plans.get(ip)?.services ?? [] }];
+      }),
+    );
     this.opts.announcer.setOwned(owned, { takeovers });
     this.lastOwners = new Map([...plans].map(([ip, p]) => [ip, p.election.winner]));
     this.plans = plans;
     this.opts.onPlan?.(plans, owned);
     return owned;
+  }
+
+  /** The plan with `live` as the live set (every election again when it changed). */
+  private planWith(live: ReadonlySet<string>): ReadonlyMap<string, IpPlan> {
+    const liveKey = [...live].sort().join(",");
+    if (this.caches.takeSharedChange() || liveKey !== this.plannedLive) {
+      this.planner.setShared(this.caches.shared(live)); // enters every election: all again
+      this.plannedLive = liveKey;
+    }
+    return this.planner.plan();
   }
 
   /** A foreign MAC claims an IP this node probes or announces: say so on every Service using it. */
@@ -257,7 +280,7 @@ export class Speaker {
   private armExpiry(now: number): void {
     if (this.expiryTimer) this.timers.clearTimeout(this.expiryTimer);
     if (this.stopped) return;
-    const next = this.liveness.nextExpiry(now);
+    const next = this.membership.liveness.nextExpiry(now);
     const healthCheck = now + HEALTH_CHECK_MS;
     const at = next === undefined ? healthCheck : Math.min(next, healthCheck);
     this.expiryTimer = this.timers.setTimeout(() => this.onTimer(), Math.max(10, at - now + 5));

@@ -36,6 +36,8 @@ export interface StatusSyncOptions {
   /** The uid of a Service the caches hold (events name it). */
   readonly uidOf: (key: string) => string | undefined;
   readonly timers?: Timers;
+  /** Why this node took a Service over, when it did (the `nodeAssigned` message names it). */
+  readonly takeoverReason?: (key: string) => string | undefined;
 }
 
 export interface StatusInput {
@@ -118,7 +120,9 @@ export class StatusSync {
   }
 
   private nodeAssigned(key: string): void {
-    const message = `announcing from node "${this.opts.node}" with protocol "layer2"`;
+    const from = `announcing from node "${this.opts.node}" with protocol "layer2"`;
+    const takeover = this.opts.takeoverReason?.(key);
+    const message = takeover ? `${from}, taking over: ${takeover}` : from;
     this.opts.log.info(message, { service: key, reason: "nodeAssigned" });
     const ref = { kind: "Service", apiVersion: "v1", ...split(key), uid: this.opts.uidOf(key) };
     this.opts.events.record(ref, "Normal", "nodeAssigned", message).catch((e: unknown) => {

@@ -59,3 +59,15 @@ test("an event before the deadline does not end a Lease", () => {
   t.observe(lease("self", "r2"), 1500);
   assert.deepEqual(names(t.live(1500, true)), ["self"]);
 });
+
+test("observe tells a renewal of a live holder from a holder joining, and remembers stops", () => {
+  const t = new LivenessTracker();
+  assert.equal(t.observe(lease("node1", "r1"), 0), "joined");
+  assert.equal(t.observe(lease("node1", "r1"), 100), "same");
+  assert.equal(t.observe(lease("node1", "r2"), 500), "renewed");
+  assert.equal(t.observe(lease("node1", "r3"), 500 + 1500), "joined", "at its deadline (1.5 s)");
+  t.forget("node1");
+  assert.deepEqual([...t.stopped()], ["node1"]);
+  assert.equal(t.observe(lease("node1", "r4"), 3000), "joined");
+  assert.deepEqual([...t.stopped()], []);
+});

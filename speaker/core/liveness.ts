@@ -27,25 +27,39 @@ interface Seen {
 
 export class LivenessTracker {
   private readonly seen = new Map<string, Seen>();
+  /** Holders whose Lease was deleted and not written again: they stopped on purpose. */
+  private readonly deleted = new Set<string>();
   private frozen: ReadonlySet<string> | undefined;
   /** When the latest Lease event arrived: how recent the API's word is. */
   private heardAt = -Infinity;
 
-  /** A Lease was added or modified (observed at `now`, this node's clock). */
-  observe(lease: LeaseObservation, now: number): void {
+  /**
+   * A Lease was added or modified (observed at `now`, this node's clock). `same`: nothing new;
+   * `renewed`: a renewal of a live holder (the live set is as it was); `joined`: a holder not
+   * live before. O(1): a renewal costs the same whatever the number of speakers.
+   */
+  observe(lease: LeaseObservation, now: number): "same" | "renewed" | "joined" {
     this.heardAt = Math.max(this.heardAt, now);
+    this.deleted.delete(lease.holder);
     const old = this.seen.get(lease.holder);
-    if (old && old.renewTime === lease.renewTime) return;
+    if (old && old.renewTime === lease.renewTime) return "same";
     this.seen.set(lease.holder, {
       renewTime: lease.renewTime,
       seenAt: now,
       durationMs: lease.durationMs,
     });
+    return old && now < old.seenAt + old.durationMs ? "renewed" : "joined";
   }
 
   /** The Lease was deleted: its speaker stopped on purpose. */
   forget(holder: string): void {
     this.seen.delete(holder);
+    this.deleted.add(holder);
+  }
+
+  /** Speakers that deleted their Lease (graceful stop) and did not come back yet. */
+  stopped(): ReadonlySet<string> {
+    return this.deleted;
   }
 
   /**

@@ -142,7 +142,7 @@ describe("apiserver outage", { skip }, () => {
   before(async () => {
     const cp = useLab();
     const ns = uniqueName("e2e-outage");
-    target = await failoverTarget(cp, ns, POOL, "198.18.0.220-198.18.0.228");
+    target = await failoverTarget(cp, ns, { pool: POOL, addresses: "198.18.0.220-198.18.0.228" });
     apply(cp, goneYaml(ns));
     await waitForIngress(cp, ns, "gone");
     await eventually(`${GONE_POOL} ASSIGNED 1`, async () => {

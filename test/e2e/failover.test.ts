@@ -21,12 +21,10 @@ let target: FailoverTarget | undefined;
 
 describe("failover", { skip }, () => {
   before(async () => {
-    target = await failoverTarget(
-      useLab(),
-      uniqueName("e2e-fo"),
-      "e2e-failover",
-      "198.18.0.240-198.18.0.249",
-    );
+    target = await failoverTarget(useLab(), uniqueName("e2e-fo"), {
+      pool: "e2e-failover",
+      addresses: "198.18.0.240-198.18.0.249",
+    });
   });
 
   beforeEach(() => void useLab()); // restarts any IronLB process that died, as a DaemonSet would

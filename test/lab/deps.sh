@@ -12,7 +12,7 @@ cache="${IRONLB_CACHE:-${HOME}/.cache/ironlb}"
 say() { printf '[deps] %s\n' "$*" >&2; }
 die() { printf '[deps] error: %s\n' "$*" >&2; exit 1; }
 
-debs=(iproute2 iptables socat openssl curl arping iputils-ping ndisc6 tcpdump libpcap-dev conntrack ca-certificates)
+debs=(iproute2 iptables nftables socat openssl curl arping iputils-ping ndisc6 tcpdump libpcap-dev conntrack ca-certificates)
 [[ "${1:-}" == "--unit" ]] && debs=(libpcap-dev)
 missing=()
 for p in "${debs[@]}"; do

@@ -10,6 +10,8 @@ const good: GapResult = {
   gapMs: 800,
   resumed: 12,
   resumedAfterTakeover: 4,
+  restoreMs: 700,
+  neighbourMs: 450,
 };
 
 test("a failover is judged on who took over and whether traffic came back through it", () => {

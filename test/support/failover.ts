@@ -9,6 +9,7 @@ import {
   curlFromClient,
   deploymentYaml,
   labCommand,
+  nodeMac,
   NODES,
   setNodeLink,
   urlOf,
@@ -17,9 +18,10 @@ import {
 } from "./e2e.js";
 import type { ControlPlane } from "./lab.js";
 import { eventually } from "./processes.js";
-import { gapAround, startRequestLoop } from "./request-loop.js";
+import { watchNeighbour } from "./neighbour-watch.js";
+import { gapAround, restoreTime, startRequestLoop } from "./request-loop.js";
 
-export const FAULTS = ["speaker-sigkill", "link-down", "speaker-sigterm"] as const;
+export const FAULTS = ["speaker-sigkill", "link-down", "node-gone", "speaker-sigterm"] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface GapResult {
@@ -35,6 +37,10 @@ export interface GapResult {
   readonly resumed: number;
   /** Requests answered after the client's neighbour table moved to the new owner. */
   readonly resumedAfterTakeover: number;
+  /** From the fault to the end of the first successful request started after it, ms. */
+  readonly restoreMs: number;
+  /** From the fault until the client's neighbour entry showed another MAC, ms. */
+  readonly neighbourMs: number;
 }
 
 /** What is wrong with a trial; empty when traffic resumed through a live node, not the owner. */
@@ -55,7 +61,8 @@ export function failoverProblems(r: GapResult): string[] {
 /** Injects the fault; throws when it could not be (the trial would measure nothing). */
 export function inject(fault: Fault, owner: string): void {
   try {
-    if (fault === "link-down") setNodeLink(owner, false);
+    if (fault === "node-gone") labCommand(["kill", `speaker-${owner}`, "KILL"]);
+    if (fault === "link-down" || fault === "node-gone") setNodeLink(owner, false);
     else labCommand(["kill", `speaker-${owner}`, fault === "speaker-sigkill" ? "KILL" : "TERM"]);
   } catch (e) {
     const said = String((e as { stderr?: string }).stderr ?? "").trim();
@@ -76,8 +83,8 @@ export function runningSpeakers(): string[] {
 
 /** Undoes the fault and waits for the node's speaker to be ready again. */
 export function repair(fault: Fault, owner: string): void {
-  if (fault === "link-down") setNodeLink(owner, true);
-  else labCommand(["restart", `speaker-${owner}`]);
+  if (fault === "link-down" || fault === "node-gone") setNodeLink(owner, true);
+  if (fault !== "link-down") labCommand(["restart", `speaker-${owner}`]);
 }
 
 /** The node whose speaker records itself as announcing the Service (its ServiceL2Status). */
@@ -128,7 +135,9 @@ export async function settledOwner(target: FailoverTarget, timeoutMs = 15_000): 
 export async function measureFailover(target: FailoverTarget, fault: Fault): Promise<GapResult> {
   const { ip, url } = target;
   const owner = await settledOwner(target);
+  const ownerMac = nodeMac(owner);
   const loop = startRequestLoop(url);
+  const neighbour = watchNeighbour(ip);
   try {
     await eventually(
       "requests flowing before the fault",
@@ -173,11 +182,21 @@ export async function measureFailover(target: FailoverTarget, fault: Fault): Pro
       gapMs: gapAround(loop.samples, faultAt),
       resumed: okSince(faultAt),
       resumedAfterTakeover: okSince(takeoverAt),
+      restoreMs: restoreTime(loop.samples, faultAt),
+      neighbourMs: (neighbour.firstMoveAfter(faultAt, ownerMac)?.at ?? Infinity) - faultAt,
     };
   } finally {
+    neighbour.stop();
     loop.stop();
     repair(fault, owner);
   }
+}
+
+/** The target's own pool; `Local`: each node forwards to its own pod only (no cross-node traffic). */
+export interface TargetPool {
+  readonly pool: string;
+  readonly addresses: string;
+  readonly trafficPolicy?: "Cluster" | "Local";
 }
 
 export interface FailoverTarget {
@@ -197,8 +216,7 @@ export interface FailoverTarget {
 export async function failoverTarget(
   cp: ControlPlane,
   namespace: string,
-  pool: string,
-  addresses: string,
+  { pool, addresses, trafficPolicy = "Cluster" }: TargetPool,
 ): Promise<FailoverTarget> {
   cp.ensureNamespace(namespace);
   apply(
@@ -211,7 +229,10 @@ spec: {addresses: [${addresses}], serviceAllocation: {namespaces: [${namespace}]
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement
 metadata: {name: ${pool}, namespace: metallb-system}
-spec: {ipAddressPools: [${pool}]}
+spec:
+  ipAddressPools: [${pool}]
+  # Lab nodes only: simulated members (bench/membership.bench.ts) have no Node object.
+  nodeSelectors: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [${NODES.join(", ")}]}]}]
 `,
   );
   apply(cp, deploymentYaml(namespace, "fo", 3));
@@ -220,7 +241,7 @@ spec: {ipAddressPools: [${pool}]}
     `apiVersion: v1
 kind: Service
 metadata: {name: fo, namespace: ${namespace}, annotations: {metallb.io/address-pool: ${pool}}}
-spec: {type: LoadBalancer, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
+spec: {type: LoadBalancer, externalTrafficPolicy: ${trafficPolicy}, selector: {app: fo}, ports: [{port: 8090, targetPort: 80}]}
 `,
   );
   const [ip = ""] = await waitForIngress(cp, namespace, "fo");

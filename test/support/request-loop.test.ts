@@ -4,6 +4,7 @@ import {
   gapAround,
   longestFailedStretch,
   longestGap,
+  restoreTime,
   successRatio,
   type Sample,
 } from "./request-loop.js";
@@ -13,7 +14,11 @@ const samples = (text: string): Sample[] =>
   text
     .split(" ")
     .filter(Boolean)
-    .map((t) => ({ at: Number(t.slice(0, -1)), ok: t.endsWith("+") }));
+    .map((t) => ({
+      at: Number(t.slice(0, -1)),
+      ok: t.endsWith("+"),
+      startedAt: Number(t.slice(0, -1)) - 40,
+    }));
 
 const cases: readonly [string, string, number, number, number][] = [
   ["steady traffic: the cadence", "0+ 100+ 200+ 300+ 400+ 500+", 100, 400, 100],
@@ -56,3 +61,9 @@ for (const [name, text, from, to, want] of stretches) {
     assert.equal(longestFailedStretch(samples(text), from, to), want);
   });
 }
+
+test("restoreTime: to the end of the first success that started after the fault", () => {
+  // Requests take 40 ms (startedAt = at - 40). Fault at 150: the one ending at 180 started at 140.
+  assert.equal(restoreTime(samples("100+ 180+ 300- 420+ 500+"), 150), 270);
+  assert.equal(restoreTime(samples("100+ 180+ 300-"), 150), Infinity);
+});
