@@ -1,6 +1,11 @@
 /**
  * This node's BGP plan as one FRR configuration file (FRR 8.x syntax, applied whole with
- * frr-reload.py). One `router bgp` in the default VRF; each neighbor with its timers, port,
+ * frr-reload.py). Every line is written as FRR 8.4 prints it in `show running-config`
+ * (`neighbor X bfd` beside its profile, `ebgp-multihop 255`, well-known communities by name and
+ * in FRR's order, no BFD value equal to FRR's default): frr-reload.py deletes every running line
+ * the file lacks and adds every file line it does not find, so a line in another spelling is
+ * removed and re-added on each reload, and `no neighbor X bfd` or a multihop change resets the
+ * peer's BFD and BGP sessions. One `router bgp` in the default VRF; each neighbor with its timers, port,
  * password, multihop, source and BFD profile, activated in its own address family (both with
  * `dualStackAddressFamily`); a `network` statement per announced prefix; what goes to each peer
  * chosen by an outbound route-map over prefix-lists, one entry per set of attributes (LOCAL_PREF,
@@ -41,9 +46,9 @@ function neighbor(p: PeerPlan): string[] {
   lines.push(`${n} timers ${peer.keepaliveTime} ${peer.holdTime}`);
   if (peer.connectTime !== undefined) lines.push(`${n} timers connect ${peer.connectTime}`);
   if (p.password !== undefined) lines.push(`${n} password ${p.password}`);
-  if (peer.ebgpMultiHop) lines.push(`${n} ebgp-multihop`);
+  if (peer.ebgpMultiHop) lines.push(`${n} ebgp-multihop 255`);
   if (peer.sourceAddress !== undefined) lines.push(`${n} update-source ${peer.sourceAddress}`);
-  if (peer.bfdProfile !== undefined) lines.push(`${n} bfd profile ${peer.bfdProfile}`);
+  if (peer.bfdProfile !== undefined) lines.push(`${n} bfd`, `${n} bfd profile ${peer.bfdProfile}`);
   return lines;
 }
 
@@ -64,13 +69,45 @@ function addressFamily(plan: BgpPlan, family: IpFamily): string[] {
   return lines;
 }
 
+/** FRR's names of the well-known standard communities (RFC 1997, 7999, 8326, 8642, IANA). */
+const WELL_KNOWN = new Map<number, string>([
+  [0, "internet"],
+  [0xffff0000, "graceful-shutdown"],
+  [0xffff0001, "accept-own"],
+  [0xffff0002, "route-filter-translated-v4"],
+  [0xffff0003, "route-filter-v4"],
+  [0xffff0004, "route-filter-translated-v6"],
+  [0xffff0005, "route-filter-v6"],
+  [0xffff0006, "llgr-stale"],
+  [0xffff0007, "no-llgr"],
+  [0xffff0008, "accept-own-nexthop"],
+  [0xffff029a, "blackhole"],
+  [0xffffff01, "no-export"],
+  [0xffffff02, "no-advertise"],
+  [0xffffff03, "local-AS"],
+  [0xffffff04, "no-peer"],
+]);
+
+/** Standard communities as FRR prints them: by 32-bit value, well-known ones by name. */
+function standardCommunities(values: readonly string[]): string[] {
+  const numeric = values.map((v) => {
+    const [high = 0, low = 0] = v.split(":").map(Number);
+    return high * 65536 + low;
+  });
+  return [...new Set(numeric)]
+    .sort((a, b) => a - b)
+    .map((n) => WELL_KNOWN.get(n) ?? `${Math.floor(n / 65536)}:${n % 65536}`);
+}
+
 const attributeKey = (r: PeerRoute): string =>
   JSON.stringify([r.localPref ?? null, r.communities.map((c) => `${c.kind}:${c.value}`)]);
 
 function setLines(localPref: number | undefined, communities: readonly BgpCommunity[]): string[] {
   const lines: string[] = [];
   if (localPref !== undefined) lines.push(` set local-preference ${localPref}`);
-  const standard = communities.filter((c) => c.kind === "standard").map((c) => c.value);
+  const standard = standardCommunities(
+    communities.filter((c) => c.kind === "standard").map((c) => c.value),
+  );
   const large = communities.filter((c) => c.kind === "large").map((c) => c.value);
   if (standard.length > 0) lines.push(` set community ${standard.join(" ")} additive`);
   if (large.length > 0) lines.push(` set large-community ${large.join(" ")} additive`);
@@ -108,25 +145,41 @@ function outboundPolicy(p: PeerPlan): { lists: string[]; map: string[] } {
   return { lists, map };
 }
 
+/** FRR's BFD defaults: a profile line with this value is not printed by FRR, so not written. */
+const BFD_DEFAULT = {
+  detectMultiplier: 3,
+  receiveInterval: 300,
+  transmitInterval: 300,
+  echoInterval: 50,
+  minimumTtl: 254,
+} as const;
+
+function bfdProfile(p: BfdProfileSpec): string[] {
+  const set = (v: number | undefined, key: keyof typeof BFD_DEFAULT): v is number =>
+    v !== undefined && v !== BFD_DEFAULT[key];
+  const lines = [` profile ${p.name}`];
+  if (set(p.detectMultiplier, "detectMultiplier"))
+    lines.push(`  detect-multiplier ${p.detectMultiplier}`);
+  if (set(p.receiveInterval, "receiveInterval"))
+    lines.push(`  receive-interval ${p.receiveInterval}`);
+  if (set(p.transmitInterval, "transmitInterval"))
+    lines.push(`  transmit-interval ${p.transmitInterval}`);
+  if (p.echoMode) lines.push("  echo-mode");
+  if (set(p.echoInterval, "echoInterval")) {
+    lines.push(`  echo transmit-interval ${p.echoInterval}`);
+    lines.push(`  echo receive-interval ${p.echoInterval}`);
+  }
+  if (p.passiveMode) lines.push("  passive-mode");
+  if (set(p.minimumTtl, "minimumTtl")) lines.push(`  minimum-ttl ${p.minimumTtl}`);
+  lines.push(" exit", " !");
+  return lines;
+}
+
 function bfd(input: FrrInput): string[] {
   const used = [...new Set(input.plan.peers.flatMap((p) => p.peer.bfdProfile ?? []))].sort();
   const profiles = used.flatMap((name) => input.bfdProfiles.get(name) ?? []);
   if (profiles.length === 0) return [];
-  const lines = ["bfd"];
-  for (const p of profiles) {
-    lines.push(` profile ${p.name}`);
-    if (p.detectMultiplier !== undefined) lines.push(`  detect-multiplier ${p.detectMultiplier}`);
-    if (p.receiveInterval !== undefined) lines.push(`  receive-interval ${p.receiveInterval}`);
-    if (p.transmitInterval !== undefined) lines.push(`  transmit-interval ${p.transmitInterval}`);
-    if (p.echoMode) lines.push("  echo-mode");
-    if (p.echoInterval !== undefined) {
-      lines.push(`  echo transmit-interval ${p.echoInterval}`);
-      lines.push(`  echo receive-interval ${p.echoInterval}`);
-    }
-    if (p.passiveMode) lines.push("  passive-mode");
-    if (p.minimumTtl !== undefined) lines.push(`  minimum-ttl ${p.minimumTtl}`);
-    lines.push(" exit", " !");
-  }
+  const lines = ["bfd", ...profiles.flatMap(bfdProfile)];
   lines.push("exit", "!");
   return lines;
 }
