@@ -36,6 +36,8 @@ import { eventually } from "../support/processes.js";
 const skip = rootSkipReason();
 const ns = uniqueName("e2e-bgp");
 const POOL = "e2e-bgp";
+const COMMUNITIES = "e2e-bgp";
+const ALIAS = "lab-tag";
 const ALL = ["198.18.0.11", "198.18.0.12", "198.18.0.13"];
 let cp: ControlPlane;
 let webIp = "";
@@ -66,11 +68,22 @@ async function waitNextHops(
 describe("BGP mode on the lab", { skip }, () => {
   before(async () => {
     cp = useLab();
+    // The community by its alias, as MetalLB users write it: the speakers resolve it and mark
+    // the Community Valid (its status is theirs to patch).
+    apply(
+      cp,
+      `apiVersion: metallb.io/v1beta1
+kind: Community
+metadata: {name: ${COMMUNITIES}, namespace: metallb-system}
+spec:
+  communities: [{name: ${ALIAS}, value: "64512:100"}]
+`,
+    );
     applyBgpPool(cp, {
       namespace: ns,
       pool: POOL,
       addresses: ["198.18.100.10-198.18.100.19"],
-      advertisement: '  localPref: 150\n  communities: ["64512:100"]\n',
+      advertisement: `  localPref: 150\n  communities: ["${ALIAS}"]\n`,
     });
     apply(cp, deploymentYaml(ns, "web", 3));
     apply(cp, serviceYaml("web", "web"));
@@ -80,7 +93,16 @@ describe("BGP mode on the lab", { skip }, () => {
 
   beforeEach(() => void useLab());
   afterEach(() => assertIronlbRunning());
-  after(() => removeBgpPool(cp, ns, POOL));
+  after(() => {
+    removeBgpPool(cp, ns, POOL);
+    cp.kubectl([
+      "delete",
+      "-n",
+      "metallb-system",
+      `community/${COMMUNITIES}`,
+      "--ignore-not-found",
+    ]);
+  });
 
   test("the router has one path per node and the client behind it gets answers", async () => {
     assert.match(webIp, /^198\.18\.100\.1\d$/);
@@ -106,6 +128,16 @@ describe("BGP mode on the lab", { skip }, () => {
       ["node1", "node2", "node3"],
       JSON.stringify([...byNode]),
     );
+  });
+
+  test("the Community alias object is marked Valid by the speakers", async () => {
+    await eventually("Valid=True on the Community", () => {
+      const got = cp.kubectl([
+        ...["get", "-n", "metallb-system", `community/${COMMUNITIES}`],
+        ...["-o", 'jsonpath={.status.conditions[?(@.type=="Valid")].status}'],
+      ]);
+      return got.trim() === "True";
+    });
   });
 
   test("LOCAL_PREF and the community of the BGPAdvertisement reach the router", async () => {
