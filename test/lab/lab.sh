@@ -274,6 +274,14 @@ cmd_fault() {
         restart_saved "${what}" || die "${what} was never started by this lab"
         if [[ "${what}" == etcd ]]; then wait_for etcd etcd 30 etcd_ready; else wait_for kube-apiserver apiserver 120 apiserver_ready; fi
         say "${what} restarted (pid $(pid_of "${what}"))"
+        # A real kube-controller-manager elects a leader and exits when it cannot renew through
+        # the outage (its kubelet starts it again); the lab's runs without election and would
+        # sit in watch backoff, creating no Pods for a minute or more. Restart it as kubelet would.
+        wait_for kube-apiserver apiserver 120 apiserver_ready
+        stop controller-manager
+        restart_saved controller-manager || die "kube-controller-manager was never started by this lab"
+        wait_for kube-controller-manager controller-manager 60 kcm_ready
+        say "kube-controller-manager restarted after the ${what} restart (pid $(pid_of controller-manager))"
       fi
       ;;
     *) die "WHAT must be controller, speaker-node1..3, frr-router, frr-node1..3, apiserver or etcd (got '${what}')" ;;
