@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,12 +20,13 @@ import type { PeerSpec } from "../../lib/core/bgp-peer.js";
 import { Frr } from "../../speaker/adapters/bgp/frr.js";
 import { renderFrrConfig } from "../../speaker/core/bgp/frr-config.js";
 import type { BgpPlan } from "../../speaker/core/bgp/plan.js";
-import { repoRoot, rootSkipReason } from "../support/lab.js";
+import { rootSkipReason } from "../support/lab.js";
+import { FRR_SCRIPT, removeFrrTestbed } from "../support/frr.js";
 import { NetnsLab } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
 
 const skip = rootSkipReason();
-const frrScript = join(repoRoot, "test/lab/frr.sh");
+const frrScript = FRR_SCRIPT;
 const RELOAD = "/usr/lib/frr/frr-reload.py";
 const run = promisify(execFile);
 const NODE = "198.18.0.11";
@@ -182,9 +183,7 @@ before(async () => {
 
 after(async () => {
   if (skip !== undefined) return;
-  for (const dir of dirs) execFileSync("bash", [frrScript, "stop", dir], { timeout: 30_000 });
-  await net.cleanup();
-  rmSync(base, { recursive: true, force: true });
+  await removeFrrTestbed(dirs, net, base);
 });
 
 test(

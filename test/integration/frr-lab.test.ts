@@ -8,17 +8,18 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { repoRoot, rootSkipReason } from "../support/lab.js";
+import { FRR_SCRIPT, removeFrrTestbed } from "../support/frr.js";
 import { NetnsLab } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
 
 const skip = rootSkipReason();
-const frrScript = join(repoRoot, "test/lab/frr.sh");
+const frrScript = FRR_SCRIPT;
 const run = promisify(execFile);
 const VIP = "198.18.100.7";
 const VIP2 = "198.18.100.8";
@@ -110,9 +111,7 @@ before(() => {
 
 after(async () => {
   if (skip !== undefined) return;
-  for (const dir of dirs) execFileSync("bash", [frrScript, "stop", dir], { timeout: 30_000 });
-  await net.cleanup();
-  rmSync(base, { recursive: true, force: true });
+  await removeFrrTestbed(dirs, net, base);
 });
 
 test(
