@@ -163,6 +163,15 @@ function writeTable(writes: WriteProbe): string {
   );
 }
 
+/**
+ * The controller's lag, what a user waits for beyond the apiserver's own work (issue 12): from the
+ * last create of the phase returning to the last IP shown.
+ */
+function lagFigure(label: string, p: PhaseResult | undefined, targetS: number): Figure {
+  const lag = p ? p.allAssignedSeconds - p.createsSeconds : Number.NaN;
+  return { label, unit: "s", value: round(lag, 2), target: `<= ${targetS}`, met: lag <= targetS };
+}
+
 function figures(m: Measured): Figure[] {
   const [one, burst, scale] = m.phases;
   const ms = (d: Distribution | undefined, key: keyof Distribution): number =>
@@ -176,19 +185,14 @@ function figures(m: Measured): Figure[] {
       met: (one?.sendToIp.p99 ?? Infinity) <= 100,
     },
     { label: "burst 1,000 p50", unit: "ms", value: ms(burst?.sendToIp, "p50") },
-    {
-      label: "burst 1,000 p99",
-      unit: "ms",
-      value: ms(burst?.sendToIp, "p99"),
-      target: "<= 100",
-      met: (burst?.sendToIp.p99 ?? Infinity) <= 100,
-    },
+    { label: "burst 1,000 p99", unit: "ms", value: ms(burst?.sendToIp, "p99") },
     { label: "burst 1,000 max", unit: "ms", value: ms(burst?.sendToIp, "max") },
     {
       label: "burst 1,000 all assigned",
       unit: "s",
       value: round(burst?.allAssignedSeconds ?? NaN),
     },
+    lagFigure("burst 1,000: last create → every IP", burst, 2),
     {
       label: "assigned at the end",
       value: `${m.total.assigned}/${m.total.services}`,
@@ -196,6 +200,7 @@ function figures(m: Measured): Figure[] {
       met: !m.quick && m.total.assigned === 5_000 && m.total.distinct === 5_000,
     },
     { label: "to 5,000 all assigned", unit: "s", value: round(scale?.allAssignedSeconds ?? NaN) },
+    lagFigure("to 5,000: last create → every IP", scale, 5),
     { label: "RSS at 5,000", unit: "MiB", value: round(m.rss.full.rss) },
     { label: "restart to /readyz", unit: "s", value: round(m.restart.toReadySeconds, 2) },
     {
@@ -265,8 +270,9 @@ export function report(m: Measured): BenchResult {
     name: "controller-latency",
     title: "Controller: Service create → IP, 5,000 Services, restart",
     target:
-      "ARCHITECTURE.md: Service create → IP in status p99 <= 100 ms; 5,000 Services in one " +
-      "burst all assigned; restart with 5,000 assigned Services moves 0 IPs.",
+      "ARCHITECTURE.md: Service create → IP in status p99 <= 100 ms one at a time; every IP " +
+      "assigned within 2 s (1,000) / 5 s (5,000) of a burst's last create; restart with 5,000 " +
+      "assigned Services moves 0 IPs.",
     figures: figures(m),
     rows: [
       ...m.phases.map((p) => ({ kind: "phase", ...p })),
