@@ -160,9 +160,12 @@ export class MemberPublisher {
     if (this.expiryTimer) this.timers.clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
     if (at === undefined || this.stopped) return;
-    this.expiryTimer = this.timers.setTimeout(() => {
-      this.expiryTimer = undefined;
-      this.schedule(0);
-    }, at - now + 1);
+    this.expiryTimer = this.timers.setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        this.schedule(0);
+      },
+      at - now + 1,
+    );
   }
 }

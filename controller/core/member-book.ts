@@ -62,8 +62,7 @@ export class MemberBook {
       this.holders.set(lease.holder, { ...old, macs: lease.macs });
       return "changed";
     }
-    const counted =
-      old !== undefined || !initialList || !this.seed || this.seed.has(lease.holder);
+    const counted = old !== undefined || !initialList || !this.seed || this.seed.has(lease.holder);
     const wasMember = old !== undefined && old.counted && now < old.seenAt + old.durationMs;
     this.holders.set(lease.holder, { ...lease, seenAt: now, counted });
     this.stoppedSet.delete(lease.holder);

@@ -38,7 +38,6 @@ export function speakerLease(lease: V1Lease): SpeakerLease | undefined {
   };
 }
 
-
 /** `o` without its undefined entries (exactOptionalPropertyTypes). */
 const defined = <T extends object>(o: { [K in keyof T]: T[K] | undefined }): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

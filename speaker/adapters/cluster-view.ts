@@ -1,10 +1,5 @@
 /** Builds the speaker core's ClusterView from the objects its reflectors hold. */
-import type {
-  V1Endpoint,
-  V1EndpointSlice,
-  V1Node,
-  V1Service,
-} from "@kubernetes/client-node";
+import type { V1Endpoint, V1EndpointSlice, V1Node, V1Service } from "@kubernetes/client-node";
 import {
   ALLOCATED_FROM_POOL,
   type IPAddressPool,
