@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { KubernetesObject, V1ConfigMap } from "@kubernetes/client-node";
 import winston from "winston";
 import type { ResourceRef } from "../../lib/adapters/k8s-source.js";
-import type { ListWatchSource } from "../../lib/adapters/reflector.js";
+import { FakeKind } from "../../lib/adapters/testing/fake-kind.js";
 import { IFF, type LinkInfo } from "../core/interface-choice.js";
 import { Speaker } from "./speaker.js";
 import { ManualTimers } from "./testing/manual-timers.js";
@@ -16,33 +16,6 @@ import { ManualTimers } from "./testing/manual-timers.js";
 const NODE = "node1";
 const NS = "metallb-system";
 const IP = "198.18.0.200";
-
-/** One kind's objects, listed once and then changed through `emit`, as a watch would. */
-class FakeKind {
-  readonly objects = new Map<string, KubernetesObject>();
-  private rv = 1;
-  private onEvent: ((type: string, obj: unknown) => void) | undefined;
-
-  source(): ListWatchSource<KubernetesObject> {
-    return {
-      list: () =>
-        Promise.resolve({ items: [...this.objects.values()], resourceVersion: String(this.rv) }),
-      watch: (_rv, onEvent) => {
-        this.onEvent = onEvent;
-        return Promise.resolve({ abort: () => (this.onEvent = undefined) });
-      },
-    };
-  }
-
-  emit(type: "ADDED" | "MODIFIED" | "DELETED", obj: KubernetesObject): void {
-    const meta = { ...obj.metadata, resourceVersion: String(++this.rv) };
-    const stamped = { ...obj, metadata: meta };
-    const key = `${meta.namespace ?? ""}/${meta.name ?? ""}`;
-    if (type === "DELETED") this.objects.delete(key);
-    else this.objects.set(key, stamped);
-    this.onEvent?.(type, stamped);
-  }
-}
 
 const kinds = ["Service", "EndpointSlice", "Node", "IPAddressPool", "L2Advertisement", "ConfigMap"];
 
