@@ -19,7 +19,7 @@ function world() {
       return v instanceof Error ? Promise.reject(v) : Promise.resolve(v);
     },
     onRenewed: (owner) => renewed.push({ owner, at: timers.now() }),
-    log: { warn: () => undefined },
+    log: { warn: () => undefined as never },
     timers,
   });
   const advance = async (ms: number): Promise<void> => {
