@@ -30,4 +30,3 @@ export class FakeKind {
     this.onEvent?.(type, stamped);
   }
 }
-
