@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { KubernetesObject, V1ConfigMap } from "@kubernetes/client-node";
+import type { V1ConfigMap } from "@kubernetes/client-node";
 import winston from "winston";
 import type { ResourceRef } from "../../lib/adapters/k8s-source.js";
 import { FakeKind } from "../../lib/adapters/testing/fake-kind.js";
