@@ -1,15 +1,18 @@
 /**
- * Membership at scale: a load generator plays SIMULATED speakers (their Leases, created and renewed
- * at the speakers' default rate, every 5 s) against the lab's apiserver while the 3 real speakers
- * run. Measured: the apiserver's request rate, the Lease watch events it sends, each real
- * speaker's CPU, idle and under the load, and link-down failover under the load. The simulated
- * members have no Node object, so the failover target's L2Advertisement (lab nodes only) never
- * elects them.
+ * Membership at scale: a load generator plays SIMULATED speakers (their Leases, labelled as the
+ * real ones, created and renewed at the speakers' default rate, every 5 s) against the lab's
+ * apiserver while the 3 real speakers and the controller run. The controller leader watches the
+ * Leases and publishes the one membership object (ironlb-speaker-members) that the speakers
+ * watch. Measured: the apiserver's request rate, the watch events it sends per kind (Lease: the
+ * leader's watch; ConfigMap: the speakers' membership watch), writes of the membership object,
+ * each real speaker's and controller's CPU, idle and under the load, and link-down failover under
+ * the load. The simulated members have no Node object, so the failover target's L2Advertisement
+ * (lab nodes only) never elects them.
  */
 import { emitResult, progress, type Figure } from "./support/result.js";
 import { KubeHttp, runBounded } from "./support/kube-http.js";
 import { CpuMeter } from "./support/proc.js";
-import { ironlbPids } from "./support/scale-lab.js";
+import { labPids } from "./support/controller-lab.js";
 import { distribution, formatNumber, markdownTable } from "./support/stats.js";
 import { useLab, waitReachable } from "../test/support/e2e.js";
 import { failoverTarget, measureFailover } from "../test/support/failover.js";
@@ -39,27 +42,52 @@ async function counter(http: KubeHttp, metric: string, filter = ""): Promise<num
 
 interface Window {
   readonly requestsPerS: number;
+  /** Lease watch events sent, all watchers (the controller leader's watch). */
   readonly leaseEventsPerS: number;
-  /** Percent of one core, per real speaker. */
-  readonly speakerCpu: Record<string, number>;
+  /** ConfigMap watch events sent, all watchers (the speakers' membership watch among them). */
+  readonly configMapEventsPerS: number;
+  /** Writes (create, update) of ConfigMaps: the membership object. */
+  readonly membershipWrites: number;
+  /** Percent of one core, per real speaker and controller replica. */
+  readonly cpu: Record<string, number>;
 }
 
-async function measureWindow(http: KubeHttp): Promise<Window> {
-  const speakers = new Map([...ironlbPids()].filter(([n]) => n.startsWith("speaker-")));
-  const meter = new CpuMeter(speakers);
-  const req0 = await counter(http, "apiserver_request_total");
-  const ev0 = await counter(http, "apiserver_watch_events_total", 'kind="Lease"');
+const COUNTERS = {
+  requests: ["apiserver_request_total", ""],
+  leaseEvents: ["apiserver_watch_events_total", 'kind="Lease"'],
+  configMapEvents: ["apiserver_watch_events_total", 'kind="ConfigMap"'],
+  membershipWrites: ["apiserver_request_total", 'resource="configmaps"'],
+} as const;
+
+async function counters(http: KubeHttp): Promise<Record<keyof typeof COUNTERS, number>> {
+  const out = { requests: 0, leaseEvents: 0, configMapEvents: 0, membershipWrites: 0 };
+  for (const [k, [metric, filter]] of Object.entries(COUNTERS)) {
+    const writes = k === "membershipWrites";
+    out[k as keyof typeof out] = writes
+      ? (await counter(http, metric, `${filter},scope="resource",subresource="",verb="PUT"`)) +
+        (await counter(http, metric, `${filter},scope="namespace",subresource="",verb="POST"`))
+      : await counter(http, metric, filter);
+  }
+  return out;
+}
+
+async function measureWindow(http: KubeHttp, ms = WINDOW_MS): Promise<Window> {
+  const ours = (n: string) => n.startsWith("speaker-") || n.startsWith("controller");
+  const meter = new CpuMeter(new Map([...labPids()].filter(([n]) => ours(n))));
+  const c0 = await counters(http);
   meter.start();
-  await sleep(WINDOW_MS);
+  await sleep(ms);
   const { wallSeconds, cpu } = meter.stop();
-  const req1 = await counter(http, "apiserver_request_total");
-  const ev1 = await counter(http, "apiserver_watch_events_total", 'kind="Lease"');
-  const speakerCpu: Record<string, number> = {};
-  for (const n of speakers.keys()) speakerCpu[n] = (100 * (cpu[n] ?? NaN)) / wallSeconds;
+  const c1 = await counters(http);
+  const share: Record<string, number> = {};
+  for (const [n, s] of Object.entries(cpu)) if (ours(n)) share[n] = (100 * s) / wallSeconds;
+  const rate = (k: keyof typeof c0) => (c1[k] - c0[k]) / wallSeconds;
   return {
-    requestsPerS: (req1 - req0) / wallSeconds,
-    leaseEventsPerS: (ev1 - ev0) / wallSeconds,
-    speakerCpu,
+    requestsPerS: rate("requests"),
+    leaseEventsPerS: rate("leaseEvents"),
+    configMapEventsPerS: rate("configMapEvents"),
+    membershipWrites: c1.membershipWrites - c0.membershipWrites,
+    cpu: share,
   };
 }
 
@@ -67,7 +95,11 @@ async function measureWindow(http: KubeHttp): Promise<Window> {
 function startMembers(http: KubeHttp): { ready: Promise<void>; stop: () => Promise<void> } {
   let stopped = false;
   const lease = (i: number) => ({
-    metadata: { name: name(i), annotations: { "ironlb.io/lease-duration-ms": "15000" } },
+    metadata: {
+      name: name(i),
+      annotations: { "ironlb.io/lease-duration-ms": "15000" },
+      labels: { "app.kubernetes.io/name": "ironlb", "app.kubernetes.io/component": "speaker" },
+    },
     spec: { holderIdentity: `sim-${i}`, leaseDurationSeconds: 15, renewTime: microTime() },
   });
   const ready = runBounded(MEMBERS, 16, async (i) => {
@@ -115,9 +147,10 @@ async function main(): Promise<void> {
     progress("idle window (no simulated members yet)");
     const idle = await measureWindow(http);
     members = startMembers(http);
+    const joining = measureWindow(http, RENEW_MS * 2);
     await members.ready;
+    const joined = await joining;
     progress(`${MEMBERS} simulated members renewing every ${RENEW_MS} ms`);
-    await sleep(RENEW_MS);
     const loaded = await measureWindow(http);
     const trials = [];
     for (let i = 0; i < TRIALS; i++) {
@@ -129,33 +162,47 @@ async function main(): Promise<void> {
       trials.push(r);
       await sleep(2000);
     }
-    report(idle, loaded, trials);
+    report({ idle, joined, loaded }, trials);
   } finally {
     await cleanup();
   }
 }
 
-function report(
-  idle: Window,
-  loaded: Window,
-  trials: readonly { neighbourMs: number; restoreMs: number }[],
-): void {
-  const maxCpu = (w: Window) => Math.max(...Object.values(w.speakerCpu));
+interface Windows {
+  readonly idle: Window;
+  /** The members joining (created and first renewed). */
+  readonly joined: Window;
+  readonly loaded: Window;
+}
+
+const speakerCpu = (w: Window) => Object.entries(w.cpu).filter(([n]) => n.startsWith("speaker-"));
+const maxSpeakerCpu = (w: Window) => Math.max(...speakerCpu(w).map(([, c]) => c));
+
+function report(w: Windows, trials: readonly { neighbourMs: number; restoreMs: number }[]): void {
+  const { loaded } = w;
   const neighbour = distribution(trials.map((t) => t.neighbourMs));
   const restore = distribution(trials.map((t) => t.restoreMs));
   const figures: Figure[] = [
     { label: "apiserver requests/s (loaded)", value: loaded.requestsPerS, unit: "1/s" },
     {
-      label: "Lease watch events/s per speaker (loaded)",
-      value: loaded.leaseEventsPerS / 3,
+      label: "ConfigMap watch events/s, all watchers (loaded)",
+      value: loaded.configMapEventsPerS,
       unit: "1/s",
+    },
+    { label: "membership object writes (loaded window)", value: loaded.membershipWrites, unit: "" },
+    {
+      label: "speaker CPU max (idle)",
+      value: maxSpeakerCpu(w.idle),
+      unit: "%",
+      target: "< 5",
+      met: maxSpeakerCpu(w.idle) < 5,
     },
     {
       label: "speaker CPU max (loaded)",
-      value: maxCpu(loaded),
+      value: maxSpeakerCpu(loaded),
       unit: "%",
       target: "< 5",
-      met: maxCpu(loaded) < 5,
+      met: maxSpeakerCpu(loaded) < 5,
     },
     {
       label: "link-down neighbour p50 (loaded)",
@@ -172,45 +219,62 @@ function report(
       met: neighbour.max <= 1000,
     },
   ];
-  const f = (n: number) => formatNumber(n);
-  const cpuText = (w: Window) =>
-    Object.entries(w.speakerCpu)
-      .map(([n, c]) => `${n} ${f(c)}`)
-      .join(", ");
-  const markdown = [
-    `${MEMBERS} simulated members${QUICK ? " (BENCH_QUICK)" : ""}, each a Lease renewed every ${RENEW_MS / 1000} s (${f((1000 * MEMBERS) / RENEW_MS)} writes/s),`,
-    `beside the 3 real speakers; windows of ${WINDOW_MS / 1000} s. Lease watch events are the apiserver's`,
-    '`apiserver_watch_events_total{kind="Lease"}` over all watchers, divided by the 3 speakers.',
-    "",
-    markdownTable(
-      [
-        "window",
-        "apiserver requests/s",
-        "Lease watch events/s per speaker",
-        "speaker CPU % of a core",
-      ],
-      [
-        ["idle", f(idle.requestsPerS), f(idle.leaseEventsPerS / 3), cpuText(idle)],
-        [
-          `${MEMBERS} members`,
-          f(loaded.requestsPerS),
-          f(loaded.leaseEventsPerS / 3),
-          cpuText(loaded),
-        ],
-      ],
-    ),
-    "",
-    `Link-down failover under the load, ${TRIALS} trials: neighbour entry p50 ${f(neighbour.p50)} ms, max ${f(neighbour.max)} ms; restore p50 ${f(restore.p50)} ms, max ${f(restore.max)} ms.`,
-  ].join("\n");
   emitResult({
     name: "membership",
     title: "Membership at scale",
     target:
       "with 1,000 simulated members: real speakers' CPU < 5% of a core, failover within its targets",
     figures,
-    rows: [{ idle, loaded, trials }],
-    markdown,
+    rows: [{ ...w, trials }],
+    markdown: markdown(w, neighbour, restore),
   });
+}
+
+function markdown(
+  w: Windows,
+  neighbour: ReturnType<typeof distribution>,
+  restore: ReturnType<typeof distribution>,
+): string {
+  const f = (n: number) => formatNumber(n);
+  const cpuText = (win: Window) =>
+    Object.entries(win.cpu)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, c]) => `${n} ${f(c)}`)
+      .join(", ");
+  const row = (label: string, win: Window) => [
+    label,
+    f(win.requestsPerS),
+    f(win.leaseEventsPerS),
+    f(win.configMapEventsPerS),
+    f(win.membershipWrites),
+    cpuText(win),
+  ];
+  return [
+    `${MEMBERS} simulated members${QUICK ? " (BENCH_QUICK)" : ""}, each a Lease renewed every ${RENEW_MS / 1000} s (${f((1000 * MEMBERS) / RENEW_MS)} writes/s),`,
+    `beside the 3 real speakers; windows of ${WINDOW_MS / 1000} s (joining: ${(2 * RENEW_MS) / 1000} s from the first create).`,
+    "Speakers watch only the membership object (a ConfigMap, by name); the controller leader watches the",
+    "Leases and writes the object when membership changes. Watch events are the apiserver's",
+    "`apiserver_watch_events_total` by kind over ALL watchers (ConfigMap includes kube-controller-manager's",
+    "garbage collector); object writes count ConfigMap PUT/POST requests.",
+    "",
+    markdownTable(
+      [
+        "window",
+        "apiserver requests/s",
+        "Lease watch events/s (all watchers)",
+        "ConfigMap watch events/s (all watchers)",
+        "ConfigMap writes",
+        "CPU % of a core",
+      ],
+      [
+        row("idle", w.idle),
+        row(`${MEMBERS} joining`, w.joined),
+        row(`${MEMBERS} members`, w.loaded),
+      ],
+    ),
+    "",
+    `Link-down failover under the load, ${TRIALS} trials: neighbour entry p50 ${f(neighbour.p50)} ms, max ${f(neighbour.max)} ms; restore p50 ${f(restore.p50)} ms, max ${f(restore.max)} ms.`,
+  ].join("\n");
 }
 
 main().catch((e: unknown) => {

@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeMembers, MEMBERS_KEY, MEMBERS_NAME } from "../lib/api/speaker-members.js";
 import { FakeApiServer } from "./support/fake-apiserver.js";
 import { memoryMiB } from "./support/proc.js";
 import { emitResult, type Figure, progress } from "./support/result.js";
@@ -130,6 +131,11 @@ async function main(): Promise<void> {
     spec: { addresses: ["198.19.128.0/17"] },
   } as never);
   api.put("l2advertisements", { metadata: { name: "bench", namespace: NS } });
+  // The membership the controller would publish: this speaker alone (lib/api/speaker-members.ts).
+  api.put("configmaps", {
+    metadata: { name: MEMBERS_NAME, namespace: NS },
+    data: { [MEMBERS_KEY]: encodeMembers({ members: [{ node: "node1", macs: [] }], stopped: [] }) },
+  } as never);
   const args = [
     "--max-semi-space-size=1",
     entry,

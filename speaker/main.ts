@@ -11,6 +11,7 @@ import { L2_TIMING_FLAGS, parseL2Timing, type L2Timing } from "./core/l2-timing-
 import { InterfaceWatcher } from "./adapters/interfaces.js";
 import { L2Announcer } from "./adapters/l2-announcer.js";
 import { LeaseKeeper } from "./adapters/lease-keeper.js";
+import { apiLeaseVersion, OwnerLeasePoll } from "./adapters/owner-lease-poll.js";
 import { SpeakerMetrics } from "./adapters/metrics.js";
 import { FailoverMetrics } from "./adapters/failover-metrics.js";
 import { OwnerProbe } from "./adapters/owner-probe.js";
@@ -135,12 +136,18 @@ async function main(): Promise<void> {
     log,
     registry: metrics.registry,
   });
+  const ownerLeases = new OwnerLeasePoll({
+    read: apiLeaseVersion(kc, flags.namespace),
+    onRenewed: (owner) => failover.leaseRenewed(owner),
+    log,
+  });
   const failover = new OwnerProbe({
     node,
     intervalMs: Number(flags["owner-probe-interval-ms"]),
     watch: { ...DEFAULT_OWNER_WATCH, misses: Number(flags["owner-probe-misses"]) },
     metrics: new FailoverMetrics(metrics.registry),
     onChange: () => speaker.replan(),
+    onSilent: (owners) => ownerLeases.watch(owners),
     onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),
   });
   const speaker: Speaker = new Speaker({
@@ -193,6 +200,7 @@ async function main(): Promise<void> {
     log.info("stopping: handing over at once", { reason: signal });
     announcer.stop();
     failover.stop();
+    ownerLeases.stop();
     speaker.stop();
     bgp?.stop();
     interfaces.stop();

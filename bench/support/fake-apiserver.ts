@@ -14,6 +14,7 @@ const RESOURCES: Record<string, { kind: string; name: string; namespaced: boolea
     { kind: "Service", name: "services", namespaced: true },
     { kind: "Node", name: "nodes", namespaced: false },
     { kind: "Event", name: "events", namespaced: true },
+    { kind: "ConfigMap", name: "configmaps", namespaced: true },
   ],
   "/apis/discovery.k8s.io/v1": [
     { kind: "EndpointSlice", name: "endpointslices", namespaced: true },

@@ -2,9 +2,16 @@
  * The controller's wiring: reflectors over Services, pools, L2Advertisements and Namespaces feed
  * the ServiceLoop (keyed work queue, pure decisions in core/reconcile.ts, writes through the
  * K8sClusterWriter). The startup gate opens once every reflector has synced; pool edits are
- * coalesced and applied between decisions.
+ * coalesced and applied between decisions. The term also publishes the speakers' membership
+ * (member-publisher.ts).
  */
-import type { KubeConfig, V1Namespace, V1Service } from "@kubernetes/client-node";
+import type {
+  KubeConfig,
+  V1ConfigMap,
+  V1Lease,
+  V1Namespace,
+  V1Service,
+} from "@kubernetes/client-node";
 import {
   type IPAddressPool,
   type L2Advertisement,
@@ -17,9 +24,12 @@ import type { Logger } from "../../lib/adapters/logger.js";
 import { objectKey, Reflector } from "../../lib/adapters/reflector.js";
 import { advertisesPool } from "../../lib/core/l2-advertisement.js";
 import { type BGPAdvertisement, bgpPaths } from "../../lib/api/bgp.js";
+import { MEMBERS_NAME, membersPath } from "../../lib/api/speaker-members.js";
 import { buildPoolSet, type PoolSet } from "../core/pool-set.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { K8sClusterWriter } from "./k8s-cluster-writer.js";
+import { K8sMembersStore } from "./k8s-members-store.js";
+import { MemberPublisher } from "./member-publisher.js";
 import { slimService, toNamespaceInfo, toPoolSpec, toServiceView } from "./mapping.js";
 import { PoolStatusSync } from "./pool-status-sync.js";
 import { ServiceLoop } from "./service-loop.js";
@@ -41,6 +51,8 @@ export interface ControllerOptions {
  * listing four kinds every 5 s while the apiserver is away costs next to nothing.
  */
 const LIST_RETRY_MAX_MS = 5_000;
+/** The speakers' Leases (speaker/adapters/lease-keeper.ts labels them), not the leader's. */
+const SPEAKER_LEASES = "app.kubernetes.io/name=ironlb,app.kubernetes.io/component=speaker";
 
 export class Controller {
   readonly services: Reflector<V1Service>;
@@ -52,6 +64,8 @@ export class Controller {
   private poolSet: PoolSet = buildPoolSet([], []);
   private poolsQueued = false;
   private readonly poolStatus: PoolStatusSync;
+  /** The speakers' membership object (docs/failover.md): written by the leader only. */
+  private readonly members: MemberPublisher;
 
   constructor(private readonly opts: ControllerOptions) {
     const { kc, namespace, log } = opts;
@@ -123,14 +137,28 @@ export class Controller {
       allocator: this.loop.allocator,
       advertised: (name, labels) => this.isAdvertised(name, labels),
     });
+    this.members = new MemberPublisher({
+      leases: k8sSource<V1Lease>(kc, {
+        ...{ apiVersion: "coordination.k8s.io/v1", kind: "Lease", path: paths.leases(namespace) },
+        ...{ namespace, labelSelector: SPEAKER_LEASES },
+      }),
+      object: k8sSource<V1ConfigMap>(kc, {
+        ...{ apiVersion: "v1", kind: "ConfigMap", path: membersPath(namespace), namespace },
+        fieldSelector: `metadata.name=${MEMBERS_NAME}`,
+      }),
+      store: new K8sMembersStore(kc, namespace),
+      log,
+    });
   }
 
   start(): void {
     for (const r of this.reflectors()) r.start();
+    this.members.start();
   }
 
   stop(): void {
     for (const r of this.reflectors()) r.stop();
+    this.members.stop();
     this.poolStatus.stop();
     void this.loop.stop();
   }

@@ -16,6 +16,8 @@ export interface ResourceRef {
   readonly path: string;
   readonly namespace?: string;
   readonly labelSelector?: string;
+  /** e.g. `metadata.name=x`: one object by name (RBAC can then name it in resourceNames). */
+  readonly fieldSelector?: string;
 }
 
 const PAGE = 500;
@@ -50,7 +52,8 @@ function pageLister<T extends KubernetesObject>(
     const api = KubernetesObjectApi.makeApiClient(kc);
     return async (token) => {
       const page = await api.list<T>(
-        ...[ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined, undefined],
+        ...[ref.apiVersion, ref.kind, ref.namespace, undefined, undefined, undefined],
+        ref.fieldSelector,
         ...[ref.labelSelector, limit, token],
       );
       const meta = page.metadata;
@@ -65,6 +68,7 @@ function pageLister<T extends KubernetesObject>(
       ...{ group, version, plural, limit },
       ...(token ? { _continue: token } : {}),
       ...(ref.labelSelector ? { labelSelector: ref.labelSelector } : {}),
+      ...(ref.fieldSelector ? { fieldSelector: ref.fieldSelector } : {}),
     };
     const page = (await (ref.namespace
       ? custom.listNamespacedCustomObject({ ...query, namespace: ref.namespace })
@@ -107,6 +111,7 @@ export function k8sSource<T extends KubernetesObject>(
         timeoutSeconds: WATCH_TIMEOUT_S,
       };
       if (ref.labelSelector) query.labelSelector = ref.labelSelector;
+      if (ref.fieldSelector) query.fieldSelector = ref.fieldSelector;
       const controller = await watcher.watch(
         ref.path,
         query,

@@ -1,11 +1,5 @@
 /** Builds the speaker core's ClusterView from the objects its reflectors hold. */
-import type {
-  V1Endpoint,
-  V1EndpointSlice,
-  V1Lease,
-  V1Node,
-  V1Service,
-} from "@kubernetes/client-node";
+import type { V1Endpoint, V1EndpointSlice, V1Node, V1Service } from "@kubernetes/client-node";
 import {
   ALLOCATED_FROM_POOL,
   type IPAddressPool,
@@ -14,7 +8,6 @@ import {
 } from "../../lib/api/metallb.js";
 import type { Labels } from "../../lib/core/label-selector.js";
 import type { ClusterView, EndpointView, NodeView, ServiceView } from "../core/announcements.js";
-import { DURATION_ANNOTATION, LEASE_PREFIX, MACS_ANNOTATION } from "../../lib/api/speaker-lease.js";
 import { isReady, isServing } from "../../lib/core/endpoints.js";
 
 export const EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
@@ -84,33 +77,6 @@ export function nodeViews(nodes: readonly V1Node[]): Map<string, NodeView> {
       return [n.metadata?.name ?? "", view] as const;
     }),
   );
-}
-
-export interface SpeakerLease {
-  readonly holder: string;
-  readonly renewTime: string;
-  readonly durationMs: number;
-  readonly macs: readonly string[];
-}
-
-/** A renewal's identity: its renewTime as text (a Date from the client, or a string). */
-const renewKey = (renew: unknown): string | undefined =>
-  renew instanceof Date ? renew.toISOString() : typeof renew === "string" ? renew : undefined;
-
-export function speakerLease(lease: V1Lease): SpeakerLease | undefined {
-  const name = lease.metadata?.name ?? "";
-  const holder = lease.spec?.holderIdentity;
-  if (!name.startsWith(LEASE_PREFIX) || !holder) return undefined;
-  const annotated = Number(lease.metadata?.annotations?.[DURATION_ANNOTATION]);
-  const durationMs = annotated > 0 ? annotated : (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-  const renew: unknown = lease.spec?.renewTime;
-  const macs = (lease.metadata?.annotations?.[MACS_ANNOTATION] ?? "").split(",").filter(Boolean);
-  return {
-    holder,
-    renewTime: renewKey(renew) ?? lease.metadata?.resourceVersion ?? "",
-    durationMs,
-    macs,
-  };
 }
 
 export function clusterView(input: {

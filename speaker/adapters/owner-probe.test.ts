@@ -54,6 +54,7 @@ function segment(owner = "node1", backupNode = "node3") {
   });
   announcer.setInterfaces([{ name: "eth0", mac: OWNER_MAC, ipv6LinkLocal: "fe80::b" }]);
   let changes = 0;
+  const silentSets: string[][] = [];
   const backup = new OwnerProbe({
     node: backupNode,
     intervalMs: 100,
@@ -61,12 +62,13 @@ function segment(owner = "node1", backupNode = "node3") {
     timers,
     openSocket: () => backupSocket,
     onChange: () => changes++,
+    onSilent: (owners) => silentSets.push([...owners]),
   });
   backup.setPeer(owner, [OWNER_MAC]);
   backup.setLinks([
     { name: "eth0", mac: BACKUP_MAC, ipv6LinkLocal: "fe80::d" } satisfies AnnouncerLink,
   ]);
-  return { timers, owner: announcer, backup, backupSocket, changes: () => changes };
+  return { timers, owner: announcer, backup, backupSocket, silentSets, changes: () => changes };
 }
 
 test("the backup asks the owner with an ARP probe, unicast once the owner answered", () => {
@@ -104,6 +106,8 @@ test("a silent owner is taken over after 3 missed probes; its return ends the ta
   s.owner.setOwned(new Map([[VIP, ["eth0"]]]), { takeovers: [VIP] }); // back: it announces
   assert.equal(s.changes(), 2);
   assert.equal(s.backup.update(plans(), membership).size, 0);
+  // the owners whose Leases are read (owner-lease-poll.ts): only during the takeover
+  assert.deepEqual(s.silentSets, [[], ["node1"], []]);
 });
 
 test("the owner defends against a peer announcing its IP, at most once a second", () => {

@@ -48,6 +48,8 @@ export interface OwnerProbeOptions {
   readonly metrics?: FailoverMetrics;
   /** The set of silent owners changed: plan again. */
   readonly onChange: () => void;
+  /** The owners this node answers for now, after every plan (their Leases are read meanwhile). */
+  readonly onSilent?: (owners: ReadonlySet<string>) => void;
   readonly onError?: (err: L2AnnouncerError) => void;
 }
 
@@ -99,7 +101,7 @@ export class OwnerProbe {
     this.#syncSockets();
   }
 
-  /** A peer speaker's MACs (from its Lease); empty when it left. */
+  /** A peer speaker's MACs (from the membership list); empty when it left. */
   setPeer(node: string, macs: readonly string[]): void {
     if (node === this.#options.node) return;
     if (macs.length === 0) this.#peers.delete(node);
@@ -110,7 +112,7 @@ export class OwnerProbe {
       );
   }
 
-  /** The apiserver showed `node` renewing its Lease. */
+  /** The apiserver showed `node` renewing its Lease (owner-lease-poll.ts, during a takeover). */
   leaseRenewed(node: string): void {
     if (this.#watch.leaseRenewed(node, this.#timers.now())) this.#options.onChange();
   }
@@ -130,6 +132,7 @@ export class OwnerProbe {
     const silent = this.#watch.silent();
     this.#facts = { ...membership, silent };
     this.#syncSockets();
+    this.#options.onSilent?.(silent);
     return silent;
   }
 

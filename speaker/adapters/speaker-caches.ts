@@ -8,8 +8,8 @@
 import type {
   KubeConfig,
   KubernetesObject,
+  V1ConfigMap,
   V1EndpointSlice,
-  V1Lease,
   V1Node,
   V1Service,
 } from "@kubernetes/client-node";
@@ -21,18 +21,18 @@ import {
   type ServiceL2Status,
   toL2AdvertisementSpec,
 } from "../../lib/api/metallb.js";
+import { MEMBERS_NAME, membersPath } from "../../lib/api/speaker-members.js";
 import { k8sSource, type ResourceRef } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { type ListWatchSource, Reflector } from "../../lib/adapters/reflector.js";
 import type { EndpointView, ServiceView } from "../core/announcements.js";
 import type { SharedView } from "../core/incremental-plan.js";
 import type { StatusRecord } from "../core/status-plan.js";
-import { endpointViews, nodeViews, serviceView, speakerLease } from "./cluster-view.js";
+import { endpointViews, nodeViews, serviceView } from "./cluster-view.js";
 import {
   slimAdvertisement,
   slimEndpointSlice,
   slimL2Status,
-  slimLease,
   slimNode,
   slimPool,
   slimService,
@@ -60,8 +60,8 @@ export interface SpeakerCachesOptions {
   readonly log: Logger;
   /** Something changed that may change the plan (also: a cache finished a (re-)list). */
   readonly onChange: () => void;
-  /** A Lease event; returns false when it cannot change the plan (a renewal). */
-  readonly onLease: (type: string, lease: V1Lease) => boolean;
+  /** A membership object event; returns false when it cannot change the plan. */
+  readonly onMembers: (type: string, obj: V1ConfigMap) => boolean;
 }
 
 const m = METALLB_API_VERSION;
@@ -79,7 +79,7 @@ export class SpeakerCaches {
   private readonly nodes: Reflector<V1Node>;
   private readonly pools: Reflector<IPAddressPool>;
   private readonly advertisements: Reflector<L2Advertisement>;
-  readonly leases: Reflector<V1Lease>;
+  readonly members: Reflector<V1ConfigMap>;
   private readonly statuses: Reflector<ServiceL2Status>;
   /** Service key -> its EndpointSlices by slice key. */
   private readonly slicesOf = new Map<string, Map<string, V1EndpointSlice>>();
@@ -117,16 +117,15 @@ export class SpeakerCaches {
       slimAdvertisement,
       shared,
     );
-    this.leases = this.reflect(
-      "leases",
+    // The one membership object, by name: membership changes only, never a Lease renewal.
+    this.members = this.reflect(
+      "speaker-members",
       {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        path: paths.leases(ns),
-        namespace: ns,
+        ...{ apiVersion: "v1", kind: "ConfigMap", path: membersPath(ns), namespace: ns },
+        fieldSelector: `metadata.name=${MEMBERS_NAME}`,
       },
-      slimLease,
-      (type, lease) => opts.onLease(type, lease),
+      (cm) => cm,
+      (type, cm) => opts.onMembers(type, cm),
     );
     this.statuses = this.reflect(
       "servicel2statuses",
@@ -234,13 +233,5 @@ export class SpeakerCaches {
 
   uidOf(key: string): string | undefined {
     return this.services.get(key)?.metadata?.uid;
-  }
-
-  /** The MACs other speakers announce from (never a conflict). */
-  peerMacs(thisNode: string): string[] {
-    return this.leases.items().flatMap((l) => {
-      const s = speakerLease(l);
-      return s && s.holder !== thisNode ? s.macs : [];
-    });
   }
 }

@@ -8,12 +8,12 @@ import type {
   V1Service,
 } from "@kubernetes/client-node";
 import type { IPAddressPool, L2Advertisement, ServiceL2Status } from "../../lib/api/metallb.js";
-import { clusterView, speakerLease } from "./cluster-view.js";
+import { slimSpeakerLease, speakerLease } from "../../lib/api/speaker-lease.js";
+import { clusterView } from "./cluster-view.js";
 import {
   slimAdvertisement,
   slimEndpointSlice,
   slimL2Status,
-  slimLease,
   slimNode,
   slimPool,
   slimService,
@@ -140,7 +140,7 @@ test("slim records drop what nobody reads", () => {
 
 test("Leases and ServiceL2Status records read the same slimmed", () => {
   const lease: V1Lease = {
-    metadata: meta("ironlb-speaker-node1", {
+    metadata: meta("speaker-node1", {
       annotations: {
         "ironlb.io/lease-duration-ms": "1200",
         "ironlb.io/macs": "02:00:00:00:00:01",
@@ -149,7 +149,11 @@ test("Leases and ServiceL2Status records read the same slimmed", () => {
     }),
     spec: { holderIdentity: "node1", leaseDurationSeconds: 2, renewTime: new Date(5_000) },
   };
-  assert.deepEqual(speakerLease(slimLease(lease)), speakerLease(lease));
+  assert.deepEqual(speakerLease(slimSpeakerLease(lease)), {
+    ...{ holder: "node1", renewTime: "1970-01-01T00:00:05.000Z", durationMs: 1200 },
+    macs: ["02:00:00:00:00:01"],
+  });
+  assert.equal(slimSpeakerLease(lease).metadata?.managedFields, undefined);
   const statuses: ServiceL2Status[] = [
     {
       metadata: meta("s1", {

@@ -9,7 +9,6 @@
 import type {
   V1Endpoint,
   V1EndpointSlice,
-  V1Lease,
   V1Node,
   V1ObjectMeta,
   V1Service,
@@ -20,7 +19,6 @@ import {
   type L2Advertisement,
   type ServiceL2Status,
 } from "../../lib/api/metallb.js";
-import { DURATION_ANNOTATION, MACS_ANNOTATION } from "../../lib/api/speaker-lease.js";
 import { isReady, isServing } from "../../lib/core/endpoints.js";
 import { L2_STATUS_LABELS } from "./speaker-status.js";
 
@@ -96,18 +94,6 @@ export function slimNode(node: V1Node): V1Node {
     .filter((a) => a.type === "InternalIP")
     .map((a) => ({ type: a.type, address: a.address }));
   return { metadata, status: { conditions, addresses } };
-}
-
-export function slimLease(lease: V1Lease): V1Lease {
-  const annotations = pick(lease.metadata?.annotations, [DURATION_ANNOTATION, MACS_ANNOTATION]);
-  const spec: NonNullable<V1Lease["spec"]> = {};
-  const from = lease.spec;
-  if (from?.holderIdentity !== undefined) spec.holderIdentity = from.holderIdentity;
-  if (from?.leaseDurationSeconds !== undefined) {
-    spec.leaseDurationSeconds = from.leaseDurationSeconds;
-  }
-  if (from?.renewTime !== undefined) spec.renewTime = from.renewTime;
-  return { metadata: identity(lease.metadata, { annotations }), spec };
 }
 
 export function slimL2Status(obj: ServiceL2Status): ServiceL2Status {

@@ -5,11 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
+import type { V1ConfigMap } from "@kubernetes/client-node";
 import winston from "winston";
 import type { ResourceRef } from "../../lib/adapters/k8s-source.js";
-import { LEASE_PREFIX } from "../../lib/api/speaker-lease.js";
-import type { ListWatchSource } from "../../lib/adapters/reflector.js";
+import { FakeKind } from "../../lib/adapters/testing/fake-kind.js";
 import { IFF, type LinkInfo } from "../core/interface-choice.js";
 import { Speaker } from "./speaker.js";
 import { ManualTimers } from "./testing/manual-timers.js";
@@ -18,34 +17,7 @@ const NODE = "node1";
 const NS = "metallb-system";
 const IP = "198.18.0.200";
 
-/** One kind's objects, listed once and then changed through `emit`, as a watch would. */
-class FakeKind {
-  readonly objects = new Map<string, KubernetesObject>();
-  private rv = 1;
-  private onEvent: ((type: string, obj: unknown) => void) | undefined;
-
-  source(): ListWatchSource<KubernetesObject> {
-    return {
-      list: () =>
-        Promise.resolve({ items: [...this.objects.values()], resourceVersion: String(this.rv) }),
-      watch: (_rv, onEvent) => {
-        this.onEvent = onEvent;
-        return Promise.resolve({ abort: () => (this.onEvent = undefined) });
-      },
-    };
-  }
-
-  emit(type: "ADDED" | "MODIFIED" | "DELETED", obj: KubernetesObject): void {
-    const meta = { ...obj.metadata, resourceVersion: String(++this.rv) };
-    const stamped = { ...obj, metadata: meta };
-    const key = `${meta.namespace ?? ""}/${meta.name ?? ""}`;
-    if (type === "DELETED") this.objects.delete(key);
-    else this.objects.set(key, stamped);
-    this.onEvent?.(type, stamped);
-  }
-}
-
-const kinds = ["Service", "EndpointSlice", "Node", "IPAddressPool", "L2Advertisement", "Lease"];
+const kinds = ["Service", "EndpointSlice", "Node", "IPAddressPool", "L2Advertisement", "ConfigMap"];
 
 function world() {
   const fakes = new Map([...kinds, "ServiceL2Status"].map((k) => [k, new FakeKind()]));
@@ -137,13 +109,12 @@ const slice = (name: string) => ({
   },
   endpoints: [{ addresses: ["198.19.1.2"], nodeName: NODE, conditions: { ready: true } }],
 });
-const lease = (holder: string, renew: number): V1Lease => ({
-  metadata: {
-    name: `${LEASE_PREFIX}${holder}`,
-    namespace: NS,
-    annotations: { "ironlb.io/lease-duration-ms": "60000" },
+/** The membership object as the controller writes it (text by hand, not by the encoder). */
+const members = (...nodes: string[]): V1ConfigMap => ({
+  metadata: { name: "ironlb-speaker-members", namespace: NS },
+  data: {
+    "members.json": `{"members":[${nodes.map((n) => `{"node":"${n}","macs":[]}`).join(",")}]}`,
   },
-  spec: { holderIdentity: holder, renewTime: new Date(renew) },
 });
 
 async function started() {
@@ -151,6 +122,7 @@ async function started() {
   w.kind("Node").emit("ADDED", { metadata: { name: NODE } });
   w.kind("IPAddressPool").emit("ADDED", { metadata: { name: "p", namespace: NS } });
   w.kind("L2Advertisement").emit("ADDED", { metadata: { name: "a", namespace: NS } });
+  w.kind("ConfigMap").emit("ADDED", members(NODE));
   w.speaker.setLinks([LINK]);
   w.speaker.start();
   await settle(w.timers, 100);
@@ -174,17 +146,39 @@ test("a Service with an endpoint here is announced, claimed once and reported on
   w.speaker.stop();
 });
 
-test("Lease renewals that keep the live set cost no pass; a new speaker does", async () => {
+test("a membership write that keeps the live set costs no pass; a new member does", async () => {
   const w = await started();
-  w.kind("Lease").emit("ADDED", lease(NODE, 1));
-  await settle(w.timers, 100);
   const plans = w.plans();
-  for (let i = 2; i < 20; i++) w.kind("Lease").emit("MODIFIED", lease(NODE, i));
+  for (let i = 0; i < 5; i++) w.kind("ConfigMap").emit("MODIFIED", members(NODE));
   await settle(w.timers, 100);
   assert.equal(w.plans(), plans);
-  w.kind("Lease").emit("ADDED", lease("node2", 1));
+  w.kind("ConfigMap").emit("MODIFIED", members(NODE, "node2"));
   await settle(w.timers, 100);
   assert.equal(w.plans(), plans + 1);
+  w.speaker.stop();
+});
+
+test("a speaker announces only once the membership names it; a deleted object changes nothing", async () => {
+  const w = world();
+  w.kind("Node").emit("ADDED", { metadata: { name: NODE } });
+  w.kind("IPAddressPool").emit("ADDED", { metadata: { name: "p", namespace: NS } });
+  w.kind("L2Advertisement").emit("ADDED", { metadata: { name: "a", namespace: NS } });
+  w.kind("Service").emit("ADDED", service("web", IP));
+  w.kind("EndpointSlice").emit("ADDED", slice("web"));
+  w.speaker.setLinks([LINK]);
+  w.speaker.start();
+  await settle(w.timers, 100);
+  assert.equal(w.speaker.ready(), true);
+  assert.deepEqual(w.owned.at(-1) ?? [], [], "no membership object yet: nothing announced");
+  w.kind("ConfigMap").emit("ADDED", members("node2"));
+  await settle(w.timers, 100);
+  assert.deepEqual(w.owned.at(-1) ?? [], [], "listed without this node: nothing announced");
+  w.kind("ConfigMap").emit("MODIFIED", members("node2", NODE));
+  await settle(w.timers, 100);
+  assert.deepEqual(w.owned.at(-1), [IP]);
+  w.kind("ConfigMap").emit("DELETED", members("node2", NODE));
+  await settle(w.timers, 1_000);
+  assert.deepEqual(w.owned.at(-1), [IP], "the last membership stays");
   w.speaker.stop();
 });
 

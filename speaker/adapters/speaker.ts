@@ -1,10 +1,10 @@
 /**
- * The speaker's loop, wiring only. The caches (speaker-caches.ts) and the Lease watch only ask
+ * The speaker's loop, wiring only. The caches (speaker-caches.ts) and the membership only ask
  * for a pass; one pass turns the cached records into a plan (pure: one election per announcement
  * unit, the IPs of a Service and of the Services sharing them), the plan into the IPs this node
  * owns with their interfaces for the L2 announcer, and hands ownership to status sync
- * (status-sync.ts). While this node cannot renew its Lease (API away), liveness is frozen, so
- * nothing moves and what it owns keeps being announced. Every timer is on the injected Timers.
+ * (status-sync.ts). While the API is away no membership change arrives, so nothing moves and
+ * what this node owns keeps being announced. Every timer is on the injected Timers.
  */
 import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import type { EventRecorder } from "../../lib/adapters/events.js";
@@ -36,10 +36,7 @@ export interface SpeakerOptions {
   /** Every pass's election input, for the BGP side (speaker/adapters/bgp). */
   readonly onView?: (view: ClusterView, nodes: readonly V1Node[]) => void;
   /** Data-path failure detection (docs/failover.md); without it only Leases move IPs. */
-  readonly failover?: Pick<
-    OwnerProbe,
-    "setPeer" | "leaseRenewed" | "update" | "tookOver" | "reasonOf"
-  >;
+  readonly failover?: Pick<OwnerProbe, "setPeer" | "update" | "tookOver" | "reasonOf">;
   readonly onPlan?: (
     plans: ReadonlyMap<string, IpPlan>,
     owned: ReadonlyMap<string, readonly string[]>,
@@ -79,8 +76,6 @@ export class Speaker {
   private scheduled = false;
   private lastRecompute = -Infinity;
   private lastRecomputeMs = 0;
-  /** The live set the last pass used (sorted names), to tell a Lease event that changes it. */
-  private lastLive = "";
   /** The last pass left ServiceL2Status writes to do: the timer retries them. */
   private statusOwed = false;
   private expiryTimer: TimerHandle | undefined;
@@ -97,10 +92,10 @@ export class Speaker {
     this.conflicts = new ConflictReporter({ node, log, events, status: opts.status, timers });
     this.planner = new IncrementalPlanner(node);
     this.membership = new Membership({
+      node,
       announcer: opts.announcer,
       failover: opts.failover,
-      peerMacs: () => this.caches.peerMacs(node),
-      now: () => this.timers.now(),
+      log,
     });
     this.caches = new SpeakerCaches({
       inputs: this.planner,
@@ -108,7 +103,7 @@ export class Speaker {
       namespace: opts.namespace,
       log,
       onChange: () => this.schedule(),
-      onLease: (type, lease) => this.membership.onLease(type, lease),
+      onMembers: (type, obj) => this.membership.onObject(type, obj),
     });
     this.statusSync = new StatusSync({
       ...{ node, log, events, status: opts.status, timers },
@@ -162,10 +157,6 @@ export class Speaker {
     this.caches.resync();
   }
 
-  private liveKey(now: number): string {
-    return this.membership.liveKey(now, this.opts.lease.healthy());
-  }
-
   /**
    * Coalesces bursts: at most one recompute per turn of the event loop, and at least
    * MIN_RECOMPUTE_GAP_MS apart, so a flood of Service events costs a few plans, not one each.
@@ -190,13 +181,12 @@ export class Speaker {
       this.opts.log.error("recompute failed; keeping the current announcements", {
         err: describe(e),
       });
-      this.armExpiry(this.timers.now());
+      this.armCheck();
     }
   }
 
   private recompute(): void {
     if (this.caches.waiting() > 0) return;
-    const now = this.timers.now();
     const apiHealthy = this.opts.lease.healthy();
     const recovered = apiHealthy && !this.apiWasHealthy;
     if (apiHealthy !== this.apiWasHealthy) {
@@ -208,13 +198,12 @@ export class Speaker {
       // Watches opened before the outage may sit on dead connections: start them afresh.
       if (apiHealthy) this.resyncAll();
     }
-    const live = new Set(this.membership.liveness.live(now, apiHealthy));
-    this.lastLive = [...live].sort().join(",");
-    live.add(this.opts.node); // this process is alive by definition, and renewing if it can
+    // The published members; this node only once the list names it (membership.ts).
+    const live = new Set(this.membership.live());
     const full = this.planWith(live);
     // Owners the data path found silent leave this node's elections (docs/failover.md); they are
     // judged on the plan they still win, so the full plan is made first.
-    const stopped = this.membership.liveness.stopped();
+    const stopped = this.membership.stopped();
     const silent = this.opts.failover?.update(full, { live, stopped }) ?? new Set<string>();
     const plans =
       silent.size === 0 ? full : this.planWith(new Set([...live].filter((n) => !silent.has(n))));
@@ -225,7 +214,7 @@ export class Speaker {
       records: this.caches.statusRecords(),
       services: this.caches.serviceKeys(),
     });
-    this.armExpiry(now);
+    this.armCheck();
   }
 
   /**
@@ -276,25 +265,21 @@ export class Speaker {
     this.conflicts.report(c, services);
   }
 
-  /** Recompute when the next peer Lease would expire without a renewal. */
-  private armExpiry(now: number): void {
+  /** Look again soon: this node's API health, status writes owed. */
+  private armCheck(): void {
     if (this.expiryTimer) this.timers.clearTimeout(this.expiryTimer);
     if (this.stopped) return;
-    const next = this.membership.liveness.nextExpiry(now);
-    const healthCheck = now + HEALTH_CHECK_MS;
-    const at = next === undefined ? healthCheck : Math.min(next, healthCheck);
-    this.expiryTimer = this.timers.setTimeout(() => this.onTimer(), Math.max(10, at - now + 5));
+    this.expiryTimer = this.timers.setTimeout(() => this.onTimer(), HEALTH_CHECK_MS);
   }
 
   /**
-   * A pass only when something may have changed without an event: the live set (a deadline
-   * passed, the view froze or thawed), this node's API health, or status writes still owed.
+   * A pass only when something may have changed without an event: this node's API health, or
+   * status writes still owed (membership changes come as events).
    */
   private onTimer(): void {
     this.expiryTimer = undefined;
-    const now = this.timers.now();
     const healthChanged = this.opts.lease.healthy() !== this.apiWasHealthy;
-    if (healthChanged || this.statusOwed || this.liveKey(now) !== this.lastLive) this.schedule();
-    else this.armExpiry(now);
+    if (healthChanged || this.statusOwed) this.schedule();
+    else this.armCheck();
   }
 }

@@ -57,6 +57,16 @@ describe("install manifest on the lab apiserver", { skip: rootSkipReason() }, ()
       ["controller", ["update", "leases", "-n", "metallb-system"], "yes"],
       ["controller", ["update", "leases", "-n", "kube-system"], "no"],
       ["controller", ["delete", "leases", "-n", "metallb-system"], "no"],
+      // membership: speakers watch one object, not every Lease (docs/failover.md)
+      ["speaker", ["watch", "leases", "-n", "metallb-system"], "no"],
+      ["speaker", ["watch", "configmaps/ironlb-speaker-members", "-n", "metallb-system"], "yes"],
+      ["speaker", ["watch", "configmaps", "-n", "metallb-system"], "no"],
+      [
+        "controller",
+        ["update", "configmaps/ironlb-speaker-members", "-n", "metallb-system"],
+        "yes",
+      ],
+      ["controller", ["update", "configmaps/other", "-n", "metallb-system"], "no"],
       [
         "controller",
         ["patch", "ipaddresspools.metallb.io", "--subresource=status", "-n", "metallb-system"],
