@@ -4,7 +4,8 @@
  * K8sClusterWriter). The startup gate opens once every reflector has synced; pool edits are
  * coalesced and applied between decisions.
  */
-import type { KubeConfig, V1Namespace, V1Service } from "@kubernetes/client-node";
+import type { V1Namespace, V1Service } from "@kubernetes/client-node";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
 import {
   type IPAddressPool,
   type L2Advertisement,
@@ -25,7 +26,7 @@ import { PoolStatusSync } from "./pool-status-sync.js";
 import { ServiceLoop } from "./service-loop.js";
 
 export interface ControllerOptions {
-  readonly kc: KubeConfig;
+  readonly kc: ApiClient;
   readonly namespace: string;
   readonly lbClass: string;
   readonly log: Logger;
