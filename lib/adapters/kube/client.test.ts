@@ -49,7 +49,7 @@ async function withServer(
 test("HTTPS with the kubeconfig's CA and client certificate: one connection, IronLB's User-Agent", async () => {
   const seen: { agent: string; peer: string; url: string }[] = [];
   const server = await startFakeApiserver((req, res) => {
-    const peer = (req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? "";
+    const peer = String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? "");
     seen.push({ agent: req.headers["user-agent"] ?? "", peer, url: req.url ?? "" });
     const created = "2026-12-02T01:02:03Z";
     sendJson(res, 200, { kind: "Namespace", metadata: { creationTimestamp: created } });

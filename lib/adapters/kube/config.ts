@@ -81,8 +81,20 @@ export function kubeconfigAccess(file: string): ClusterAccess {
   if (!/^https?:\/\//.test(server)) {
     throw new KubeConfigError(`${file}: clusters["${clusterName}"].server: not a URL: ${server}`);
   }
-  const user = userName ? entry(doc, "users", userName, file) : {};
-  const where = `users["${userName ?? ""}"]`;
+  return {
+    server: server.replace(/\/+$/, ""),
+    ca: material(cluster, "certificate-authority", file, `clusters["${clusterName}"]`),
+    insecureSkipTLSVerify: cluster["insecure-skip-tls-verify"] === true,
+    ...userAccess(doc, userName, file),
+    source: file,
+  };
+}
+
+/** The credentials of the kubeconfig's user `name` (none when the context names no user). */
+function userAccess(doc: Fields, name: string | undefined, file: string): Partial<ClusterAccess> {
+  if (!name) return {};
+  const user = entry(doc, "users", name, file);
+  const where = `users["${name}"]`;
   for (const unsupported of ["exec", "auth-provider", "username"]) {
     if (user[unsupported] !== undefined) {
       throw new KubeConfigError(`${file}: ${where}.${unsupported}: not supported by IronLB`);
@@ -90,14 +102,10 @@ export function kubeconfigAccess(file: string): ClusterAccess {
   }
   const tokenFile = text(user, "tokenFile");
   return {
-    server: server.replace(/\/+$/, ""),
-    ca: material(cluster, "certificate-authority", file, `clusters["${clusterName}"]`),
     cert: material(user, "client-certificate", file, where),
     key: material(user, "client-key", file, where),
-    insecureSkipTLSVerify: cluster["insecure-skip-tls-verify"] === true,
     token: text(user, "token"),
     tokenFile: tokenFile && !isAbsolute(tokenFile) ? join(dirname(file), tokenFile) : tokenFile,
-    source: file,
   };
 }
 

@@ -50,7 +50,7 @@ export function statusOf(body: string): ApiStatus | undefined {
   try {
     const parsed = JSON.parse(body) as unknown;
     if (parsed && typeof parsed === "object" && (parsed as ApiStatus).kind === "Status") {
-      return parsed as ApiStatus;
+      return parsed;
     }
   } catch {
     // not JSON (a proxy's error page): keep the start of the text as the message

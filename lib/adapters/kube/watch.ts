@@ -39,9 +39,8 @@ export function startWatch(
   const what = `watch ${target.path}`;
   let finished = false;
   let req: http.ClientRequest | undefined;
-  let timer: NodeJS.Timeout | undefined;
   const done = (err?: unknown): void => {
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
     if (finished) return;
     finished = true;
     callbacks.onDone(err);
@@ -50,16 +49,16 @@ export function startWatch(
     if (req && !req.destroyed) req.destroy(err);
     done(err);
   };
+  const timer = setTimeout(
+    () => stop(new DeadlineError(`${what}: no answer within ${opts.deadlineMs} ms`)),
+    opts.deadlineMs,
+  );
   try {
     req = target.send("GET", withQuery(target.path, { ...target.query, watch: true }));
   } catch (e) {
     queueMicrotask(() => done(e));
     return { abort: () => done(abortError(what)) };
   }
-  timer = setTimeout(
-    () => stop(new DeadlineError(`${what}: no answer within ${opts.deadlineMs} ms`)),
-    opts.deadlineMs,
-  );
   req.on("error", (e) => done(e));
   req.on("response", (res) => {
     clearTimeout(timer);
