@@ -142,14 +142,14 @@ export class ApiClient {
     const ms = call.deadlineMs ?? this.opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     return new Promise<T>((resolve, reject) => {
       const req = this.send(call.method, withQuery(call.path, call.query), this.agent);
-      const timer = setTimeout(
-        () => req.destroy(new DeadlineError(`${what}: no answer within ${ms} ms`)),
-        ms,
-      );
       const fail = (e: unknown): void => {
         clearTimeout(timer);
         reject(e instanceof Error ? e : new Error(String(e)));
       };
+      const timer = setTimeout(() => {
+        fail(new DeadlineError(`${what}: no answer within ${ms} ms`));
+        req.destroy();
+      }, ms);
       req.on("error", fail);
       req.on("response", (res) => {
         const chunks: Buffer[] = [];

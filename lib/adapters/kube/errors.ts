@@ -57,6 +57,3 @@ export function statusOf(body: string): ApiStatus | undefined {
   }
   return { message: body.slice(0, 300) };
 }
-
-/** True for the error a watch or call ends with after `abort()`. */
-export const isAbortError = (e: unknown): boolean => e instanceof Error && e.name === "AbortError";

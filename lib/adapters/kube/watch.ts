@@ -45,9 +45,10 @@ export function startWatch(
     finished = true;
     callbacks.onDone(err);
   };
+  /** Ends the watch with `err`; the request is destroyed without one (nothing to re-emit). */
   const stop = (err: Error): void => {
-    if (req && !req.destroyed) req.destroy(err);
     done(err);
+    req?.destroy();
   };
   const timer = setTimeout(
     () => stop(new DeadlineError(`${what}: no answer within ${opts.deadlineMs} ms`)),
