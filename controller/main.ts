@@ -1,6 +1,6 @@
 /** IronLB controller: assigns external IPs to LoadBalancer Services. Composition root. */
 import { MonitoringServer } from "../lib/adapters/http-server.js";
-import { ironlbVersion, loadKubeConfig } from "../lib/adapters/kubeconfig.js";
+import { ironlbVersion, loadApiClient } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   for (const w of parsed.value.warnings) log.warn(w);
 
   // Service writes (CONCURRENCY), Event creates (8) and pool status share one keep-alive agent.
-  const kc = loadKubeConfig(flags.kubeconfig, {
+  const kc = loadApiClient(flags.kubeconfig, {
     userAgent: `ironlb-controller/${ironlbVersion()}`,
     maxSockets: CONCURRENCY + 12,
   });

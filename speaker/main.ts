@@ -1,7 +1,7 @@
 /** IronLB speaker: answers ARP/NDP for the IPs this node owns. Composition root. */
 import { EventRecorder } from "../lib/adapters/events.js";
 import { MonitoringServer } from "../lib/adapters/http-server.js";
-import { loadKubeConfig } from "../lib/adapters/kubeconfig.js";
+import { ironlbVersion, loadApiClient } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
 import { describe } from "../lib/adapters/reflector.js";
 import { COMMON_FLAGS, parseFlags, usage, type Parsed } from "../lib/core/flags.js";
@@ -112,7 +112,11 @@ async function main(): Promise<void> {
     .map((s) => s.trim())
     .filter(Boolean);
 
-  const kc = loadKubeConfig(flags.kubeconfig);
+  // Lease renewals, status writes (16 at most), Event creates (8) and BGP status share one agent.
+  const kc = loadApiClient(flags.kubeconfig, {
+    userAgent: `ironlb-speaker/${ironlbVersion()}`,
+    maxSockets: 32,
+  });
 
   const { garpRefreshMs, probeBackoffMaxMs } = timing;
   const announcer = new L2Announcer({

@@ -5,13 +5,8 @@
  * coalesced and applied between decisions. The term also publishes the speakers' membership
  * (member-publisher.ts).
  */
-import type {
-  KubeConfig,
-  V1ConfigMap,
-  V1Lease,
-  V1Namespace,
-  V1Service,
-} from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Lease, V1Namespace, V1Service } from "@kubernetes/client-node";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
 import {
   type IPAddressPool,
   type L2Advertisement,
@@ -35,7 +30,7 @@ import { PoolStatusSync } from "./pool-status-sync.js";
 import { ServiceLoop } from "./service-loop.js";
 
 export interface ControllerOptions {
-  readonly kc: KubeConfig;
+  readonly kc: ApiClient;
   readonly namespace: string;
   readonly lbClass: string;
   readonly log: Logger;

@@ -6,16 +6,7 @@
  * recorder; IPAddressPool status is a merge patch of the fields IronLB owns. Every call has a
  * deadline, and failures come back classified (gone, retry, fatal).
  */
-import {
-  ApiException,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Condition,
-  type V1Service,
-} from "@kubernetes/client-node";
+import type { V1Condition, V1Service } from "@kubernetes/client-node";
 import {
   ALLOCATED_FROM_POOL,
   IP_ALLOCATED_CONDITION,
@@ -24,6 +15,9 @@ import {
 } from "../../lib/api/metallb.js";
 import { withDeadline } from "../../lib/adapters/deadline.js";
 import { EventRecorder } from "../../lib/adapters/events.js";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
+import { ApiError } from "../../lib/adapters/kube/errors.js";
+import { resourcePath } from "../../lib/adapters/kube/paths.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
 import { err, ok, type Result } from "../../lib/core/result.js";
@@ -36,7 +30,10 @@ import type {
 } from "../core/cluster-writer.js";
 import type { EventSpec } from "../core/service-outcome.js";
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+type ConditionJson = Omit<V1Condition, "lastTransitionTime"> & { lastTransitionTime: string };
+
+const servicePath = (ref: ServiceRef, subresource?: string): string =>
+  resourcePath({ group: "", version: "v1", plural: "services", ...ref, subresource });
 /** One Service or pool write; the work queue retries it with backoff when it expires. */
 const WRITE_DEADLINE_MS = 10_000;
 /** client-go's recorder aggregates similar Events for 10 minutes. */
@@ -45,26 +42,22 @@ const EVENT_WINDOW_MS = 10 * 60_000;
 /** How a failed call should be handled: 404 gone; invalid or forbidden fatal; the rest retry. */
 export function classify(e: unknown): WriteFailure {
   const message = describe(e);
-  if (!(e instanceof ApiException)) return { kind: "retry", message };
-  const code = (e as ApiException<unknown>).code;
+  if (!(e instanceof ApiError)) return { kind: "retry", message };
+  const code = e.code;
   if (code === 404) return { kind: "gone", message };
   if ([400, 403, 422].includes(code)) return { kind: "fatal", message };
   return { kind: "retry", message };
 }
 
 export class K8sClusterWriter implements ClusterWriter {
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
   private readonly events: EventRecorder;
 
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     component: string,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
     this.events = new EventRecorder(kc, component, component, {
       aggregateWindowMs: EVENT_WINDOW_MS,
       now,
@@ -92,17 +85,8 @@ export class K8sClusterWriter implements ClusterWriter {
         const shown = written.metadata?.annotations?.[ALLOCATED_FROM_POOL] ?? null;
         if (write.pool === undefined || shown === write.pool) return ok(undefined);
       }
-      await this.call(
-        this.core.patchNamespacedService(
-          {
-            namespace: write.ref.namespace,
-            name: write.ref.name,
-            body: { metadata: { annotations } },
-          },
-          mergePatch,
-        ),
-        write.ref,
-      );
+      const body = { metadata: { annotations } };
+      await this.call(this.kc.patch(servicePath(write.ref), body, "merge"), write.ref);
       return ok(undefined);
     } catch (e) {
       return err(classify(e));
@@ -114,7 +98,7 @@ export class K8sClusterWriter implements ClusterWriter {
     status: StatusWrite,
     annotations: Record<string, string | null> | undefined,
   ): Promise<V1Service> {
-    const others = (status.current as V1Condition[]).filter(
+    const others = (status.current as ConditionJson[]).filter(
       (c) => c.type !== IP_ALLOCATED_CONDITION,
     );
     const conditions = status.condition ? [...others, this.condition(status)] : others;
@@ -123,16 +107,11 @@ export class K8sClusterWriter implements ClusterWriter {
       ...(annotations ? { metadata: { annotations } } : {}),
       status: { loadBalancer: { ingress }, conditions },
     };
-    return this.call(
-      this.core.patchNamespacedServiceStatus(
-        { namespace: ref.namespace, name: ref.name, body },
-        mergePatch,
-      ),
-      ref,
-    );
+    return this.call(this.kc.patch<V1Service>(servicePath(ref, "status"), body, "merge"), ref);
   }
 
-  private condition(status: StatusWrite): V1Condition {
+  /** The IPAllocated condition to write; its time is RFC 3339 text, as the API sends it. */
+  private condition(status: StatusWrite): ConditionJson {
     const condition = status.condition;
     if (!condition) throw new Error("condition: undefined");
     const mine = status.current.find((c) => c.type === IP_ALLOCATED_CONDITION);
@@ -142,7 +121,7 @@ export class K8sClusterWriter implements ClusterWriter {
       type: IP_ALLOCATED_CONDITION,
       ...condition,
       observedGeneration: status.generation ?? 0,
-      lastTransitionTime: since === undefined ? this.now() : new Date(since),
+      lastTransitionTime: (since === undefined ? this.now() : new Date(since)).toISOString(),
     };
   }
 
@@ -155,17 +134,9 @@ export class K8sClusterWriter implements ClusterWriter {
     name: string,
     status: IPAddressPoolStatus,
   ): Promise<void> {
-    const patch = this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: METALLB_GROUP,
-        version: "v1beta1",
-        namespace,
-        plural: "ipaddresspools",
-        name,
-        body: { status },
-      },
-      mergePatch,
-    );
+    const at = { group: METALLB_GROUP, version: "v1beta1", plural: "ipaddresspools" };
+    const path = resourcePath({ ...at, namespace, name, subresource: "status" });
+    const patch = this.kc.patch(path, { status }, "merge");
     await withDeadline(patch, WRITE_DEADLINE_MS, `write IPAddressPool ${namespace}/${name} status`);
   }
 }

@@ -3,24 +3,20 @@
  * data (one writer, the leader: no read-modify-write needed). A create that finds it there, or
  * a replace that finds it gone, does the other. Every call has a deadline.
  */
-import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { withDeadline } from "../../lib/adapters/deadline.js";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
+import { ApiError } from "../../lib/adapters/kube/errors.js";
+import { resourcePath } from "../../lib/adapters/kube/paths.js";
 import { MEMBERS_KEY, MEMBERS_NAME } from "../../lib/api/speaker-members.js";
 import type { MembersStore } from "./member-publisher.js";
 
 const DEADLINE_MS = 10_000;
-const codeOf = (e: unknown): number | undefined =>
-  e instanceof ApiException ? (e as ApiException<unknown>).code : undefined;
+const codeOf = (e: unknown): number | undefined => (e instanceof ApiError ? e.code : undefined);
 
 export class K8sMembersStore implements MembersStore {
-  private readonly core: CoreV1Api;
-
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly namespace: string,
-  ) {
-    this.core = kc.makeApiClient(CoreV1Api);
-  }
+  ) {}
 
   async write(text: string, exists: boolean): Promise<void> {
     try {
@@ -43,9 +39,10 @@ export class K8sMembersStore implements MembersStore {
       },
       data: { [MEMBERS_KEY]: text },
     };
-    const call = exists
-      ? this.core.replaceNamespacedConfigMap({ name: MEMBERS_NAME, namespace, body })
-      : this.core.createNamespacedConfigMap({ namespace, body });
-    await withDeadline(call, DEADLINE_MS, `write ConfigMap ${namespace}/${MEMBERS_NAME}`);
+    const opts = { deadlineMs: DEADLINE_MS };
+    const collection = resourcePath({ group: "", version: "v1", plural: "configmaps", namespace });
+    await (exists
+      ? this.kc.replace(`${collection}/${MEMBERS_NAME}`, body, opts)
+      : this.kc.create(collection, body, opts));
   }
 }

@@ -1,7 +1,8 @@
 /**
- * A deadline for one API call. @kubernetes/client-node 1.4 sets no request timeout, and under an
- * overloaded apiserver some calls were seen never to settle: a caller that bounds how many calls
- * it has in flight must not keep a place for one of those forever.
+ * A deadline for one API call. Under an overloaded apiserver some calls were seen never to settle
+ * (with @kubernetes/client-node 1.4, which sets no request timeout): a caller that bounds how many
+ * calls it has in flight must not keep a place for one of those forever. lib/adapters/kube/ ends
+ * every call at its deadline with a DeadlineError; `withDeadline` bounds any other promise.
  */
 import { realTimers, type Timers } from "./work-queue.js";
 

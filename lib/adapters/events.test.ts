@@ -2,26 +2,20 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { KubeConfig } from "@kubernetes/client-node";
 import { ManualTimers } from "../../test/support/manual-timers.js";
 import { EventRecorder } from "./events.js";
+import { ApiClient } from "./kube/client.js";
 
 const EVENTS = 20;
 /** Far more than 20 answers 20 ms apart need; a lost event shows as this wait running out. */
 const WAIT_MS = 5_000;
 
-/** Starts `server` on a free port; a KubeConfig pointing at it over plain HTTP. */
-async function kubeConfigFor(server: Server): Promise<KubeConfig> {
+/** Starts `server` on a free port; a client of it over plain HTTP. */
+async function kubeConfigFor(server: Server): Promise<ApiClient> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kc;
+  const access = { server: `http://127.0.0.1:${port}`, source: "test" };
+  return new ApiClient(access, { userAgent: "ironlb-test", maxSockets: 16 });
 }
 
 test("at most 8 event creates are in flight; the rest follow, none lost", async () => {

@@ -4,13 +4,8 @@
  * the window raise its `count` (and update its message and `lastTimestamp`) through at most one
  * patch per `flushMs`, instead of one create each.
  */
-import {
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
-import { withDeadline } from "./deadline.js";
+import type { ApiClient } from "./kube/client.js";
+import { resourcePath } from "./kube/paths.js";
 import { describe } from "./reflector.js";
 import { realTimers, type Timers } from "./work-queue.js";
 
@@ -42,7 +37,8 @@ export interface EventRecorderOptions {
 const MAX_IN_FLIGHT = 8;
 /** A create that has not answered by then gives its place up (see ./deadline.ts). */
 const DEADLINE_MS = 30_000;
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const events = (namespace: string, name?: string): string =>
+  resourcePath({ group: "", version: "v1", plural: "events", namespace, name });
 
 interface Series {
   readonly namespace: string;
@@ -57,7 +53,6 @@ interface Series {
 }
 
 export class EventRecorder {
-  private readonly core: CoreV1Api;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   /** Aggregated series by object, type and reason, oldest first. */
@@ -66,12 +61,11 @@ export class EventRecorder {
   private readonly now: () => Date;
 
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly component: string,
     private readonly instance: string,
     private readonly opts: EventRecorderOptions = {},
   ) {
-    this.core = kc.makeApiClient(CoreV1Api);
     this.timers = opts.timers ?? realTimers;
     this.now = opts.now ?? (() => new Date());
   }
@@ -128,12 +122,8 @@ export class EventRecorder {
       if (name === undefined || count === s.written) return;
       await this.turn();
       try {
-        const body = { count, message: s.message, lastTimestamp: s.last };
-        const patch = this.core.patchNamespacedEvent(
-          { namespace: s.namespace, name, body },
-          mergePatch,
-        );
-        await withDeadline(patch, DEADLINE_MS, "event patch");
+        const body = { count, message: s.message, lastTimestamp: s.last.toISOString() };
+        await this.kc.patch(events(s.namespace, name), body, "merge", { deadlineMs: DEADLINE_MS });
         s.written = count;
       } finally {
         this.leave();
@@ -171,30 +161,31 @@ export class EventRecorder {
     await this.turn();
     try {
       const now = this.now();
-      const created = this.core.createNamespacedEvent({
-        namespace: ref.namespace,
-        body: {
-          metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
-          involvedObject: {
-            kind: ref.kind,
-            apiVersion: ref.apiVersion,
-            namespace: ref.namespace,
-            name: ref.name,
-            ...(ref.uid ? { uid: ref.uid } : {}),
-          },
-          type,
-          reason,
-          message,
-          source: { component: this.component, host: this.instance },
-          reportingComponent: this.component,
-          reportingInstance: this.instance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
+      const body = {
+        metadata: { generateName: `${ref.name}.`, namespace: ref.namespace },
+        involvedObject: {
+          kind: ref.kind,
+          apiVersion: ref.apiVersion,
+          namespace: ref.namespace,
+          name: ref.name,
+          ...(ref.uid ? { uid: ref.uid } : {}),
         },
-      });
-      const event = await withDeadline(created, DEADLINE_MS, "event create");
-      return event.metadata?.name;
+        type,
+        reason,
+        message,
+        source: { component: this.component, host: this.instance },
+        reportingComponent: this.component,
+        reportingInstance: this.instance,
+        firstTimestamp: now.toISOString(),
+        lastTimestamp: now.toISOString(),
+        count: 1,
+      };
+      const event = await this.kc.create<{ metadata?: { name?: string } }>(
+        events(ref.namespace),
+        body,
+        { deadlineMs: DEADLINE_MS },
+      );
+      return event?.metadata?.name;
     } finally {
       this.leave();
     }

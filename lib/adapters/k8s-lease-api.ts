@@ -3,7 +3,10 @@
  * read, create, and update with the resourceVersion read (optimistic concurrency: a write based
  * on a stale read is refused with 409 Conflict, so two candidates never both take the Lease).
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import type { V1Lease } from "@kubernetes/client-node";
+import type { ApiClient } from "./kube/client.js";
+import { ApiError } from "./kube/errors.js";
+import { microTime, resourcePath, timeMs } from "./kube/paths.js";
 import type { LeaseRecord, LeaseSpecOut } from "../core/leader-election.js";
 
 /** The port the elector uses; a fake implements it in the tests. */
@@ -16,61 +19,66 @@ export interface LeaseApi {
   update(spec: LeaseSpecOut, resourceVersion: string): Promise<void>;
 }
 
-/** RFC 3339 with microseconds, as the API's MicroTime wants it. */
-const microTime = (ms: number): string =>
-  new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-
-const msOf = (t: Date | string | undefined): number | undefined =>
-  t === undefined ? undefined : new Date(t).getTime();
+/** A Lease as the API sends it: times are RFC 3339 text. */
+type LeaseJson = Omit<V1Lease, "spec"> & {
+  spec?: Omit<NonNullable<V1Lease["spec"]>, "acquireTime" | "renewTime"> & {
+    acquireTime?: string;
+    renewTime?: string;
+  };
+};
 
 export class K8sLeaseApi implements LeaseApi {
-  private readonly api: CoordinationV1Api;
-
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly namespace: string,
     private readonly name: string,
     private readonly labels: Record<string, string> = {},
-  ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+  ) {}
+
+  private path(name?: string): string {
+    const namespace = this.namespace;
+    return resourcePath({
+      group: "coordination.k8s.io",
+      version: "v1",
+      plural: "leases",
+      namespace,
+      name,
+    });
   }
 
   async get(): Promise<LeaseRecord | undefined> {
     try {
-      const lease = await this.api.readNamespacedLease({
-        name: this.name,
-        namespace: this.namespace,
-      });
+      const lease = await this.kc.get<LeaseJson>(this.path(this.name));
       const spec = lease.spec ?? {};
       return {
         holder: spec.holderIdentity ?? "",
         durationSeconds: spec.leaseDurationSeconds ?? 0,
-        acquireTime: msOf(spec.acquireTime),
+        acquireTime: timeMs(spec.acquireTime),
         transitions: spec.leaseTransitions ?? 0,
         resourceVersion: lease.metadata?.resourceVersion ?? "",
       };
     } catch (e) {
-      if ((e as { code?: number }).code === 404) return undefined;
+      if (e instanceof ApiError && e.code === 404) return undefined;
       throw e;
     }
   }
 
   async create(spec: LeaseSpecOut): Promise<void> {
-    await this.api.createNamespacedLease({ namespace: this.namespace, body: this.body(spec) });
+    await this.kc.create(this.path(), this.body(spec));
   }
 
   async update(spec: LeaseSpecOut, resourceVersion: string): Promise<void> {
     const body = this.body(spec);
     body.metadata = { ...body.metadata, resourceVersion };
-    await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body });
+    await this.kc.replace(this.path(this.name), body);
   }
 
-  private body(spec: LeaseSpecOut): V1Lease {
-    // MicroTime wants microseconds; a Date would be sent with milliseconds and refused.
+  private body(spec: LeaseSpecOut): LeaseJson {
+    // MicroTime wants microseconds; milliseconds would be refused.
     const times = {
       acquireTime: microTime(spec.acquireTime),
       renewTime: microTime(spec.renewTime),
-    } as unknown as { acquireTime: Date; renewTime: Date };
+    };
     return {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",

@@ -2,17 +2,18 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
-import { CoreV1Api } from "@kubernetes/client-node";
-import { loadKubeConfig } from "./kubeconfig.js";
+import { loadApiClient } from "./kubeconfig.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-test("API calls share one keep-alive connection and send IronLB's User-Agent", async () => {
+test("API calls share one keep-alive connection and send IronLB's User-Agent and token", async () => {
   let connections = 0;
   const agents: string[] = [];
+  const tokens: string[] = [];
   const server = createServer((req, res) => {
     agents.push(req.headers["user-agent"] ?? "");
+    tokens.push(req.headers.authorization ?? "");
     req.resume();
     res.writeHead(200, { "content-type": "application/json" }).end('{"kind":"Namespace"}');
   });
@@ -38,11 +39,12 @@ test("API calls share one keep-alive connection and send IronLB's User-Agent", a
         "current-context": "x",
       }),
     );
-    const kc = loadKubeConfig(file, { userAgent: "ironlb-test/9.9.9", maxSockets: 4 });
-    const api = kc.makeApiClient(CoreV1Api);
-    for (let i = 0; i < 5; i++) await api.readNamespace({ name: "default" });
+    const kc = loadApiClient(file, { userAgent: "ironlb-test/9.9.9", maxSockets: 4 });
+    for (let i = 0; i < 5; i++) await kc.get("/api/v1/namespaces/default");
+    kc.close();
     assert.equal(connections, 1);
     assert.deepEqual(agents, Array<string>(5).fill("ironlb-test/9.9.9"));
+    assert.deepEqual(tokens, Array<string>(5).fill("Bearer t"));
   } finally {
     server.closeAllConnections();
     server.close();

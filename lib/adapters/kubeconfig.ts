@@ -1,71 +1,17 @@
 /** API access for a binary: the given kubeconfig file, or the Pod's in-cluster credentials. */
 import { readFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
+import { ApiClient, type ApiClientOptions } from "./kube/client.js";
 
-export interface ApiClientOptions {
-  /** Sent as User-Agent on every request, e.g. "ironlb-controller/0.1.0". */
-  readonly userAgent: string;
-  /** Connections kept open to the apiserver (requests beyond wait for one). */
-  readonly maxSockets: number;
-}
+export type { ApiClientOptions } from "./kube/client.js";
 
 /**
- * A KubeConfig whose API clients share one keep-alive agent and name themselves. Stock
- * @kubernetes/client-node 1.4 builds a new agent, hence a new TCP+TLS connection, for every
- * call, and sends `node-fetch/1.0` as User-Agent. Credentials are still applied per call (a
- * projected ServiceAccount token is re-read when it rotates); the TLS material (CA, client
- * certificate) is read once, when the agent is made. Watches keep their own connections.
+ * The API client of a binary: one keep-alive agent shared by its calls, which name it in their
+ * User-Agent (lib/adapters/kube/). `file` "" means the Pod's in-cluster config.
  */
-class SharedAgentKubeConfig extends KubeConfig {
-  #agent: http.Agent | undefined;
-
-  constructor(private readonly opts: ApiClientOptions) {
-    super();
-  }
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    context.setAgent(await this.agent());
-    context.setHeaderParam("User-Agent", this.opts.userAgent);
-  }
-
-  override async applyToFetchOptions(opts: https.RequestOptions) {
-    const init = await super.applyToFetchOptions(opts);
-    // applyToFetchOptions always returns a node-fetch Headers object.
-    (init.headers as unknown as { set(k: string, v: string): void }).set(
-      "User-Agent",
-      this.opts.userAgent,
-    );
-    return init;
-  }
-
-  private async agent(): Promise<http.Agent> {
-    if (this.#agent) return this.#agent;
-    const probe: https.RequestOptions = {};
-    await this.applyToHTTPSOptions(probe);
-    const made = probe.agent;
-    const keep = { keepAlive: true, maxSockets: this.opts.maxSockets };
-    // A proxy agent is kept as made (it is reused from now on all the same).
-    if (made instanceof https.Agent) this.#agent = new https.Agent({ ...made.options, ...keep });
-    else if (made instanceof http.Agent)
-      this.#agent = made.constructor === http.Agent ? new http.Agent(keep) : made;
-    else
-      throw new Error(
-        `kubeconfig: no HTTP agent for cluster ${this.getCurrentCluster()?.server ?? "?"}`,
-      );
-    return this.#agent;
-  }
-}
-
-export function loadKubeConfig(file: string, client?: ApiClientOptions): KubeConfig {
-  const kc = client ? new SharedAgentKubeConfig(client) : new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromCluster();
-  return kc;
+export function loadApiClient(file: string, client: ApiClientOptions): ApiClient {
+  return ApiClient.load(file, client);
 }
 
 /** IronLB's version, from the package.json above this module (source tree or image). */

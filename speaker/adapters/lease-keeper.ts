@@ -4,13 +4,9 @@
  * precise duration (sub-second) and this node's MACs travel as annotations; peers use the MACs
  * to tell a takeover from an address conflict.
  */
-import {
-  CoordinationV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1LeaseSpec,
-} from "@kubernetes/client-node";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
+import { ApiError } from "../../lib/adapters/kube/errors.js";
+import { microTime, resourcePath } from "../../lib/adapters/kube/paths.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
 import { DURATION_ANNOTATION, LEASE_PREFIX, MACS_ANNOTATION } from "../../lib/api/speaker-lease.js";
@@ -20,12 +16,7 @@ export interface LeaseTiming {
   readonly durationMs: number;
 }
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-/** RFC 3339 with microseconds, as the API's MicroTime wants it. */
-const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-
 export class LeaseKeeper {
-  private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | undefined;
   private lastSuccess = -Infinity;
   private attempted = false;
@@ -33,7 +24,7 @@ export class LeaseKeeper {
   private stopped = false;
 
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly opts: {
       namespace: string;
       node: string;
@@ -41,8 +32,11 @@ export class LeaseKeeper {
       log: Logger;
       now?: () => number;
     },
-  ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+  ) {}
+
+  private path(name?: string): string {
+    const at = { group: "coordination.k8s.io", version: "v1", plural: "leases" };
+    return resourcePath({ ...at, namespace: this.opts.namespace, name });
   }
 
   get name(): string {
@@ -70,13 +64,11 @@ export class LeaseKeeper {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.api
-      .deleteNamespacedLease({ name: this.name, namespace: this.opts.namespace })
-      .catch((e: unknown) => {
-        this.opts.log.warn("could not delete my Lease; peers take over when it expires", {
-          err: describe(e),
-        });
+    await this.kc.delete(this.path(this.name)).catch((e: unknown) => {
+      this.opts.log.warn("could not delete my Lease; peers take over when it expires", {
+        err: describe(e),
       });
+    });
   }
 
   private now(): number {
@@ -97,8 +89,8 @@ export class LeaseKeeper {
   }
 
   private async write(): Promise<void> {
-    const { namespace, node, timing } = this.opts;
-    const now = new Date(this.now());
+    const { node, timing } = this.opts;
+    const now = this.now();
     const metadata = {
       name: this.name,
       annotations: {
@@ -113,15 +105,12 @@ export class LeaseKeeper {
       renewTime: microTime(now),
     };
     try {
-      await this.api.patchNamespacedLease(
-        { name: this.name, namespace, body: { metadata, spec } },
-        mergePatch,
-      );
+      await this.kc.patch(this.path(this.name), { metadata, spec }, "merge");
     } catch (e) {
-      if ((e as { code?: number }).code !== 404) throw e;
-      // MicroTime wants microseconds; a Date would be sent with milliseconds and refused.
-      const created = { ...spec, acquireTime: spec.renewTime } as unknown as V1LeaseSpec;
-      await this.api.createNamespacedLease({ namespace, body: { metadata, spec: created } });
+      if (!(e instanceof ApiError && e.code === 404)) throw e;
+      // MicroTime wants microseconds; milliseconds would be refused.
+      const created = { ...spec, acquireTime: spec.renewTime };
+      await this.kc.create(this.path(), { metadata, spec: created });
     }
   }
 }

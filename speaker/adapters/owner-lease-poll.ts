@@ -6,7 +6,7 @@
  * per takeover in progress, never a watch of every member's Lease. A read that fails (the
  * apiserver away) reports nothing: a takeover caused by silence stands during an outage.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
 import { withDeadline } from "../../lib/adapters/deadline.js";
 import { K8sLeaseApi } from "../../lib/adapters/k8s-lease-api.js";
 import type { Logger } from "../../lib/adapters/logger.js";
@@ -20,7 +20,7 @@ const READ_DEADLINE_MS = 900;
 export type LeaseVersion = (node: string) => Promise<string | undefined>;
 
 /** Reads speakers' Leases from the apiserver (one GET each, with a deadline under the interval). */
-export function apiLeaseVersion(kc: KubeConfig, namespace: string): LeaseVersion {
+export function apiLeaseVersion(kc: ApiClient, namespace: string): LeaseVersion {
   const apis = new Map<string, K8sLeaseApi>();
   return async (node) => {
     const name = `${LEASE_PREFIX}${node}`;

@@ -6,7 +6,6 @@
  * loop for a pass (`onChange`).
  */
 import type {
-  KubeConfig,
   KubernetesObject,
   V1ConfigMap,
   V1EndpointSlice,
@@ -22,6 +21,7 @@ import {
   toL2AdvertisementSpec,
 } from "../../lib/api/metallb.js";
 import { MEMBERS_NAME, membersPath } from "../../lib/api/speaker-members.js";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
 import { k8sSource, type ResourceRef } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { type ListWatchSource, Reflector } from "../../lib/adapters/reflector.js";
@@ -43,7 +43,7 @@ import { readStatusRecord } from "./speaker-status.js";
 export type SourceFor = (ref: ResourceRef) => ListWatchSource<KubernetesObject>;
 
 export const apiSource =
-  (kc: KubeConfig): SourceFor =>
+  (kc: ApiClient): SourceFor =>
   (ref) =>
     k8sSource(kc, ref);
 

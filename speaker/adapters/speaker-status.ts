@@ -3,12 +3,8 @@
  * speaker namespace (Events go through lib/adapters/events.ts).
  */
 import { createHash } from "node:crypto";
-import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
+import { resourcePath } from "../../lib/adapters/kube/paths.js";
 import { METALLB_GROUP, type ServiceL2Status } from "../../lib/api/metallb.js";
 import type { StatusRecord } from "../core/status-plan.js";
 
@@ -24,7 +20,6 @@ export function l2StatusName(namespace: string, name: string): string {
   return `l2-${name.slice(0, 40)}-${hash}`.toLowerCase();
 }
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const resource = { group: METALLB_GROUP, version: "v1beta1", plural: "servicel2statuses" } as const;
 
 /** The Service key (`namespace/name`), node and interfaces a ServiceL2Status records. */
@@ -59,14 +54,14 @@ export interface AddressConflictTrace {
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
 
 export class SpeakerStatusWriter {
-  private readonly custom: CustomObjectsApi;
-
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly namespace: string,
     private readonly node: string,
-  ) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+  ) {}
+
+  private path(name?: string, subresource?: string): string {
+    return resourcePath({ ...resource, namespace: this.namespace, name, subresource });
   }
 
   /**
@@ -94,28 +89,15 @@ export class SpeakerStatusWriter {
         kind: "ServiceL2Status",
         metadata: { name, namespace: this.namespace, labels: this.labels(svc) },
       };
-      await this.custom.createNamespacedCustomObject({
-        ...resource,
-        namespace: this.namespace,
-        body,
-      });
+      await this.kc.create(this.path(), body);
     }
-    await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        ...resource,
-        namespace: this.namespace,
-        name,
-        body: {
-          status: {
-            node: this.node,
-            serviceName: svc.name,
-            serviceNamespace: svc.namespace,
-            interfaces: interfaces.map((i) => ({ name: i })),
-          },
-        },
-      },
-      mergePatch,
-    );
+    const status = {
+      node: this.node,
+      serviceName: svc.name,
+      serviceNamespace: svc.namespace,
+      interfaces: interfaces.map((i) => ({ name: i })),
+    };
+    await this.kc.patch(this.path(name, "status"), { status }, "merge");
   }
 
   /** Writes the conflict trace into the Service's record; fails (404) while there is none. */
@@ -123,15 +105,8 @@ export class SpeakerStatusWriter {
     svc: { namespace: string; name: string },
     trace: AddressConflictTrace,
   ): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        ...resource,
-        namespace: this.namespace,
-        name: l2StatusName(svc.namespace, svc.name),
-        body: { status: { lastAddressConflict: trace } },
-      },
-      mergePatch,
-    );
+    const path = this.path(l2StatusName(svc.namespace, svc.name), "status");
+    await this.kc.patch(path, { status: { lastAddressConflict: trace } }, "merge");
   }
 
   /**
@@ -152,12 +127,8 @@ export class SpeakerStatusWriter {
   private async deleteIfUnchanged(name: string, seen: ServiceL2Status): Promise<void> {
     const resourceVersion = seen.metadata?.resourceVersion;
     try {
-      await this.custom.deleteNamespacedCustomObject({
-        ...resource,
-        namespace: this.namespace,
-        name,
-        ...(resourceVersion ? { body: { preconditions: { resourceVersion } } } : {}),
-      });
+      const options = resourceVersion ? { preconditions: { resourceVersion } } : undefined;
+      await this.kc.delete(this.path(name), options);
     } catch (e) {
       if (codeOf(e) !== 404 && codeOf(e) !== 409) throw e; // gone, or claimed meanwhile
     }
@@ -173,11 +144,7 @@ export class SpeakerStatusWriter {
 
   private async read(name: string): Promise<ServiceL2Status | undefined> {
     try {
-      return (await this.custom.getNamespacedCustomObject({
-        ...resource,
-        namespace: this.namespace,
-        name,
-      })) as ServiceL2Status;
+      return await this.kc.get<ServiceL2Status>(this.path(name));
     } catch (e) {
       if (codeOf(e) === 404) return undefined;
       throw e;

@@ -6,7 +6,8 @@
  * (status-sync.ts). While the API is away no membership change arrives, so nothing moves and
  * what this node owns keeps being announced. Every timer is on the injected Timers.
  */
-import type { KubeConfig, V1Node } from "@kubernetes/client-node";
+import type { V1Node } from "@kubernetes/client-node";
+import type { ApiClient } from "../../lib/adapters/kube/client.js";
 import type { EventRecorder } from "../../lib/adapters/events.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
@@ -24,7 +25,7 @@ import { StatusSync } from "./status-sync.js";
 import { realTimers, type TimerHandle, type Timers } from "./timers.js";
 
 export interface SpeakerOptions {
-  readonly kc: KubeConfig;
+  readonly kc: ApiClient;
   readonly node: string;
   readonly namespace: string;
   readonly exclude: readonly string[];

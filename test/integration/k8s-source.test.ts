@@ -30,7 +30,7 @@ after(() => {
 });
 
 const listed = async (ref: Parameters<typeof k8sSource>[1]): Promise<string[]> => {
-  const { items, resourceVersion } = await k8sSource(cp.kc, ref, 2).list();
+  const { items, resourceVersion } = await k8sSource(cp.client, ref, 2).list();
   assert.match(resourceVersion, /^\d+$/);
   return items.map((o) => o.metadata?.name ?? "").sort();
 };

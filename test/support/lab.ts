@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { ApiClient } from "../../lib/adapters/kube/client.js";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const labDir = join(repoRoot, ".lab");
@@ -15,6 +16,8 @@ export const kubeconfigPath = join(labDir, "kubeconfig");
 export interface ControlPlane {
   readonly kubeconfigPath: string;
   readonly kc: KubeConfig;
+  /** IronLB's own API client for the lab (lib/adapters/kube/). */
+  readonly client: ApiClient;
   readonly core: CoreV1Api;
   /** Runs kubectl against the lab with the admin kubeconfig; returns stdout. */
   kubectl(args: readonly string[], input?: string): string;
@@ -55,6 +58,7 @@ export function useControlPlane(): ControlPlane {
   return {
     kubeconfigPath,
     kc,
+    client: ApiClient.load(kubeconfigPath, { userAgent: "ironlb-test", maxSockets: 8 }),
     core: kc.makeApiClient(CoreV1Api),
     kubectl,
     ensureNamespace: (name) => {

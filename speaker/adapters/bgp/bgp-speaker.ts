@@ -6,7 +6,8 @@
  * FRR (debounced, checked, last good kept). Sessions are read back from FRR every few seconds
  * into metrics and ServiceBGPStatus.
  */
-import type { KubeConfig, V1Node, V1Secret } from "@kubernetes/client-node";
+import type { V1Node, V1Secret } from "@kubernetes/client-node";
+import type { ApiClient } from "../../../lib/adapters/kube/client.js";
 import {
   type BFDProfile,
   type BGPAdvertisement,
@@ -35,7 +36,7 @@ import { type BgpStatusWriter, nodeRecords } from "./bgp-status.js";
 import type { Frr } from "./frr.js";
 
 export interface BgpSpeakerOptions {
-  readonly kc: KubeConfig;
+  readonly kc: ApiClient;
   readonly node: string;
   readonly namespace: string;
   readonly log: Logger;

@@ -1,11 +1,7 @@
 /** ServiceBGPStatus records of this node (speaker namespace), written from bgpStatusActions. */
 import { createHash } from "node:crypto";
-import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import type { ApiClient } from "../../../lib/adapters/kube/client.js";
+import { resourcePath } from "../../../lib/adapters/kube/paths.js";
 import type { ServiceBGPStatus } from "../../../lib/api/bgp.js";
 import { METALLB_GROUP } from "../../../lib/api/metallb.js";
 import type { BgpStatusAction, BgpStatusRecord } from "../../core/bgp/status-plan.js";
@@ -34,7 +30,6 @@ export function nodeRecords(objs: readonly ServiceBGPStatus[], node: string): Bg
   });
 }
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const resource = {
   group: METALLB_GROUP,
   version: "v1beta1",
@@ -43,25 +38,20 @@ const resource = {
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
 
 export class BgpStatusWriter {
-  private readonly custom: CustomObjectsApi;
-
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly namespace: string,
     private readonly node: string,
-  ) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+  ) {}
+
+  private path(name?: string, subresource?: string): string {
+    return resourcePath({ ...resource, namespace: this.namespace, name, subresource });
   }
 
   async execute(action: BgpStatusAction): Promise<void> {
-    const ns = this.namespace;
     if (action.op === "delete") {
       try {
-        await this.custom.deleteNamespacedCustomObject({
-          ...resource,
-          namespace: ns,
-          name: action.name,
-        });
+        await this.kc.delete(this.path(action.name));
       } catch (e) {
         if (codeOf(e) !== 404) throw e;
       }
@@ -75,7 +65,7 @@ export class BgpStatusWriter {
         kind: "ServiceBGPStatus",
         metadata: {
           name,
-          namespace: ns,
+          namespace: this.namespace,
           labels: {
             [BGP_STATUS_LABELS.node]: this.node,
             [BGP_STATUS_LABELS.serviceName]: serviceName,
@@ -84,15 +74,12 @@ export class BgpStatusWriter {
         },
       };
       try {
-        await this.custom.createNamespacedCustomObject({ ...resource, namespace: ns, body });
+        await this.kc.create(this.path(), body);
       } catch (e) {
         if (codeOf(e) !== 409) throw e; // made by an earlier pass whose status write failed
       }
     }
     const status = { node: this.node, serviceName, serviceNamespace, peers: action.peers };
-    await this.custom.patchNamespacedCustomObjectStatus(
-      { ...resource, namespace: ns, name, body: { status } },
-      mergePatch,
-    );
+    await this.kc.patch(this.path(name, "status"), { status }, "merge");
   }
 }

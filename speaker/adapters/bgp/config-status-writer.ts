@@ -1,10 +1,6 @@
 /** Writes the `Valid` condition of BGP configuration objects (speaker/core/bgp/config-status.ts). */
-import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import type { ApiClient } from "../../../lib/adapters/kube/client.js";
+import { resourcePath } from "../../../lib/adapters/kube/paths.js";
 import type { BgpObjectKind } from "../../../lib/core/bgp-peer.js";
 import { METALLB_GROUP } from "../../../lib/api/metallb.js";
 import type { ConditionPatch } from "../../core/bgp/config-status.js";
@@ -15,30 +11,18 @@ const RESOURCES: Record<BgpObjectKind, { version: string; plural: string }> = {
   BFDProfile: { version: "v1beta1", plural: "bfdprofiles" },
   Community: { version: "v1beta1", plural: "communities" },
 };
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export class ConfigStatusWriter {
-  private readonly custom: CustomObjectsApi;
-
   constructor(
-    kc: KubeConfig,
+    private readonly kc: ApiClient,
     private readonly namespace: string,
-  ) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-  }
+  ) {}
 
   /** Replaces `status.conditions` with the one condition IronLB keeps there. */
   async write(patch: ConditionPatch, now: Date): Promise<void> {
     const condition = { ...patch.condition, lastTransitionTime: now.toISOString() };
-    await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: METALLB_GROUP,
-        ...RESOURCES[patch.kind],
-        namespace: this.namespace,
-        name: patch.name,
-        body: { status: { conditions: [condition] } },
-      },
-      mergePatch,
-    );
+    const at = { group: METALLB_GROUP, ...RESOURCES[patch.kind], namespace: this.namespace };
+    const path = resourcePath({ ...at, name: patch.name, subresource: "status" });
+    await this.kc.patch(path, { status: { conditions: [condition] } }, "merge");
   }
 }

@@ -1,6 +1,6 @@
 /** The speaker's BGP flags and the BGP side built from them (called from speaker/main.ts). */
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
+import type { ApiClient } from "../../../lib/adapters/kube/client.js";
 import type { Logger } from "../../../lib/adapters/logger.js";
 import { describe } from "../../../lib/adapters/reflector.js";
 import { BgpMetrics } from "./bgp-metrics.js";
@@ -33,7 +33,7 @@ type BgpFlagValues = { readonly [K in keyof typeof BGP_FLAGS]: string };
 /** The BGP side, or undefined when `--bgp-frr-config` is not given. */
 export function bgpSide(
   flags: BgpFlagValues,
-  ctx: { kc: KubeConfig; node: string; namespace: string; log: Logger; registry: Registry },
+  ctx: { kc: ApiClient; node: string; namespace: string; log: Logger; registry: Registry },
 ): BgpSpeaker | undefined {
   const config = flags["bgp-frr-config"];
   if (config === "") return undefined;

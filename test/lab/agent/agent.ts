@@ -8,7 +8,8 @@
  *                                with a preStop sleep, only once it is over (the pod serves on)
  * Pods on other nodes, or meant for another scheduler, are left alone.
  */
-import type { KubeConfig, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { ApiClient } from "../../../lib/adapters/kube/client.js";
 import { k8sSource } from "../../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../../lib/adapters/logger.js";
 import { objectKey, Reflector } from "../../../lib/adapters/reflector.js";
@@ -30,7 +31,8 @@ import type { PodRecord, PodRecords } from "./pod-records.js";
 import { OK, WorkQueue } from "../../../lib/adapters/work-queue.js";
 
 export interface AgentOptions {
-  readonly kc: KubeConfig;
+  /** Lists and watches (IronLB's client); writes go through `api`. */
+  readonly kc: ApiClient;
   readonly nodeNames: readonly string[];
   readonly api: KubeApi;
   readonly realiser: PodRealiser;

@@ -11,6 +11,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
+import { ApiClient } from "../../../lib/adapters/kube/client.js";
 import { createLogger } from "../../../lib/adapters/logger.js";
 import { parseFlags, usage } from "../../../lib/core/flags.js";
 import { LabAgent } from "./agent.js";
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const records = new PodRecords(join(stateDir, "pods"));
   await records.init();
   const agent = new LabAgent({
-    kc,
+    kc: ApiClient.load(flags.kubeconfig, { userAgent: "ironlb-lab-agent", maxSockets: 8 }),
     nodeNames: flags.nodes.split(",").map((n) => n.trim()),
     api: new KubeApi(kc),
     realiser: new PodRealiser(networks, new PodServers(serverDir), records),
