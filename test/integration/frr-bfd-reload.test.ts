@@ -10,7 +10,7 @@
  * "BFD Down".
  */
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,13 +21,19 @@ import { Frr } from "../../speaker/adapters/bgp/frr.js";
 import { renderFrrConfig } from "../../speaker/core/bgp/frr-config.js";
 import type { BgpPlan } from "../../speaker/core/bgp/plan.js";
 import { rootSkipReason } from "../support/lab.js";
-import { FRR_SCRIPT, removeFrrTestbed } from "../support/frr.js";
+import {
+  FRR_RELOAD,
+  FRR_SCRIPT,
+  linesToDelete as linesToDeleteIn,
+  removeFrrTestbed,
+  vtyshIn,
+} from "../support/frr.js";
 import { NetnsLab } from "../support/netns.js";
 import { eventually } from "../support/processes.js";
 
 const skip = rootSkipReason();
 const frrScript = FRR_SCRIPT;
-const RELOAD = "/usr/lib/frr/frr-reload.py";
+const RELOAD = FRR_RELOAD;
 const run = promisify(execFile);
 const NODE = "198.18.0.11";
 const ROUTER = "198.18.0.254";
@@ -72,6 +78,7 @@ const peer: PeerSpec = {
   nodeSelectors: [],
   bfdProfile: "fast",
   dualStack: false,
+  gracefulRestart: false,
 };
 
 /** The node's config as the speaker renders it, announcing `vips` to the router. */
@@ -118,10 +125,7 @@ const nodeFrr = (): Frr =>
     },
   });
 
-const routerShow = (command: string): string =>
-  execFileSync("vtysh", ["--vty_socket", join(routerDir, "run"), "-c", command], {
-    encoding: "utf8",
-  });
+const routerShow = (command: string): string => vtyshIn(routerDir, command);
 
 interface Sessions {
   readonly bfd: { status: string; id: number; remoteId: number; uptime: number };
@@ -152,18 +156,8 @@ function routerSessions(): Sessions {
 const routerHas = (vip: string): boolean =>
   routerShow("show bgp ipv4 unicast").includes(`${vip}/32`);
 
-/** What `frr-reload.py --test` would delete from the node's running config to apply `text`. */
-async function linesToDelete(text: string): Promise<string[]> {
-  const file = join(base, "candidate.conf");
-  writeFileSync(file, text);
-  const run_ = join(nodeDir, "run");
-  const { stdout } = await run(RELOAD, [
-    ...["--test", "--stdout", "--confdir", nodeDir, "--vty_socket", run_, "--rundir", run_, file],
-  ]);
-  const section = /Lines To Delete\n=+\n([\s\S]*?)(?:\n\nLines To Add|$)/.exec(stdout)?.[1] ?? "";
-  // FRR's hostname is the machine's; frr-reload.py always lists it and cannot remove it.
-  return section.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("no hostname "));
-}
+const linesToDelete = (text: string): Promise<string[]> =>
+  linesToDeleteIn(nodeDir, text, join(base, "candidate.conf"));
 
 before(async () => {
   if (skip !== undefined) return;
