@@ -11,6 +11,7 @@ import {
   validateAdvertisement,
   validateBfdProfile,
 } from "./bgp-advertisement.js";
+import { aggregationErrors, type PoolAddresses } from "./bgp-aggregation.js";
 import { type BgpConfigError, type PeerSpec, validatePeer } from "./bgp-peer.js";
 
 export interface BgpObjects {
@@ -19,6 +20,8 @@ export interface BgpObjects {
   readonly advertisements: readonly BGPAdvertisement[];
   readonly bfdProfiles: readonly BFDProfile[];
   readonly communities: readonly Community[];
+  /** The namespace's IPAddressPools, against which aggregation lengths are checked. */
+  readonly pools?: readonly PoolAddresses[];
 }
 
 export interface BgpConfig {
@@ -55,8 +58,9 @@ export function bgpConfig(objects: BgpObjects): BgpConfig {
   const advertisements: BgpAdvertisementSpec[] = [];
   for (const a of objects.advertisements) {
     const v = validateAdvertisement(a, aliases);
-    if (v.ok) advertisements.push(v.value);
-    else errors.push(...v.error);
+    const bad = v.ok ? aggregationErrors(v.value, objects.pools ?? []) : v.error;
+    if (v.ok && bad.length === 0) advertisements.push(v.value);
+    else errors.push(...bad);
   }
   return {
     peers: peers.sort(byName),

@@ -1,6 +1,6 @@
 /**
  * The speaker's BGP side. Its own watches (BGPPeers, BGPAdvertisements, BFDProfiles, Communities,
- * Secrets and ServiceBGPStatuses of the speaker namespace) and the cluster view the L2 loop builds
+ * Secrets, ServiceBGPStatuses and IPAddressPools of the speaker namespace) and the cluster view the L2 loop builds
  * (Services, endpoints, Nodes, pools) feed one pass: validate the configuration, plan what this
  * node announces to which peer (speaker/core/bgp), render the FRR configuration and hand it to
  * FRR (debounced, checked, last good kept). Sessions are read back from FRR every few seconds
@@ -16,7 +16,7 @@ import {
   METALLB_V1BETA2,
   type ServiceBGPStatus,
 } from "../../../lib/api/bgp.js";
-import { METALLB_API_VERSION } from "../../../lib/api/metallb.js";
+import { type IPAddressPool, METALLB_API_VERSION, paths } from "../../../lib/api/metallb.js";
 import { k8sSource, type ResourceRef } from "../../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../../lib/adapters/logger.js";
 import { describe, Reflector } from "../../../lib/adapters/reflector.js";
@@ -73,6 +73,8 @@ export class BgpSpeaker {
   private readonly communities: Reflector<Community>;
   private readonly secrets: Reflector<V1Secret>;
   private readonly statuses: Reflector<ServiceBGPStatus>;
+  /** For the aggregation lengths' check (lib/core/bgp-aggregation.ts). */
+  private readonly pools: Reflector<IPAddressPool>;
   private view: { cluster: ClusterView; nodes: readonly V1Node[] } | undefined;
   private plan: BgpPlan | undefined;
   private sessions: ReadonlyMap<string, SessionState> = new Map();
@@ -95,6 +97,7 @@ export class BgpSpeaker {
     this.communities = this.reflect(ref("Community", bgpPaths.communities(namespace)));
     this.secrets = this.reflect(ref("Secret", bgpPaths.secrets(namespace), "v1"));
     this.statuses = this.reflect(ref("ServiceBGPStatus", bgpPaths.statuses(namespace)));
+    this.pools = this.reflect(ref("IPAddressPool", paths.pools(namespace)));
   }
 
   private reflect<T extends Obj>(ref: ResourceRef): Reflector<T> {
@@ -159,6 +162,11 @@ export class BgpSpeaker {
       advertisements: this.advertisements.items(),
       bfdProfiles: this.bfdProfiles.items(),
       communities: this.communities.items(),
+      pools: this.pools.items().map((p) => ({
+        name: p.metadata?.name ?? "",
+        labels: p.metadata?.labels ?? {},
+        addresses: p.spec?.addresses ?? [],
+      })),
     });
     const bgpView = {
       ...view.cluster,
