@@ -7,6 +7,7 @@ import type { BFDProfile, BGPAdvertisement, BGPPeer, Community } from "../api/bg
 import {
   type BfdProfileSpec,
   type BgpAdvertisementSpec,
+  type BgpCommunity,
   communityAliases,
   validateAdvertisement,
   validateBfdProfile,
@@ -35,6 +36,22 @@ export interface BgpConfig {
 const byName = <T extends { readonly name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
+/** The advertisements that validate and fit their pools; the others' errors go to `errors`. */
+function validAdvertisements(
+  objects: BgpObjects,
+  aliases: ReadonlyMap<string, BgpCommunity>,
+  errors: BgpConfigError[],
+): BgpAdvertisementSpec[] {
+  const advertisements: BgpAdvertisementSpec[] = [];
+  for (const a of objects.advertisements) {
+    const v = validateAdvertisement(a, aliases);
+    const bad = v.ok ? aggregationErrors(v.value, objects.pools ?? []) : v.error;
+    if (v.ok && bad.length === 0) advertisements.push(v.value);
+    else errors.push(...bad);
+  }
+  return advertisements;
+}
+
 export function bgpConfig(objects: BgpObjects): BgpConfig {
   const errors: BgpConfigError[] = [];
   const bfdProfiles = new Map<string, BfdProfileSpec>();
@@ -55,13 +72,7 @@ export function bgpConfig(objects: BgpObjects): BgpConfig {
       peers.push(v.value);
     else if (!v.ok) errors.push(...v.error);
   }
-  const advertisements: BgpAdvertisementSpec[] = [];
-  for (const a of objects.advertisements) {
-    const v = validateAdvertisement(a, aliases);
-    const bad = v.ok ? aggregationErrors(v.value, objects.pools ?? []) : v.error;
-    if (v.ok && bad.length === 0) advertisements.push(v.value);
-    else errors.push(...bad);
-  }
+  const advertisements = validAdvertisements(objects, aliases, errors);
   return {
     peers: peers.sort(byName),
     advertisements: advertisements.sort(byName),
