@@ -184,6 +184,8 @@ export class BgpSpeaker {
       this.opts.frr.apply(text);
     }
     this.reportErrors([...config.errors, ...(this.plan?.errors ?? [])].map((e) => e.message));
+    // Every pass (few objects): a condition write that failed is retried.
+    this.syncConditions(config.errors);
     this.syncStatus();
   }
 
@@ -203,7 +205,6 @@ export class BgpSpeaker {
     });
     this.config = config;
     this.replanner.setConfig(config, secretPasswords(this.secrets.items()));
-    this.syncConditions(config.errors);
   }
 
   private reportErrors(messages: readonly string[]): void {
