@@ -17,10 +17,11 @@ import {
 import { k8sSource } from "../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { objectKey, Reflector } from "../../lib/adapters/reflector.js";
-import { advertisesPool } from "../../lib/core/l2-advertisement.js";
+import { advertisesPool, type L2AdvertisementSpec } from "../../lib/core/l2-advertisement.js";
 import { type BGPAdvertisement, bgpPaths } from "../../lib/api/bgp.js";
 import { MEMBERS_NAME, membersPath } from "../../lib/api/speaker-members.js";
 import { buildPoolSet, type PoolSet } from "../core/pool-set.js";
+import type { AdvertisementKind } from "../core/pool-status.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { K8sClusterWriter } from "./k8s-cluster-writer.js";
 import { K8sMembersStore } from "./k8s-members-store.js";
@@ -118,7 +119,7 @@ export class Controller {
         const svc = this.services.get(key);
         return svc && toServiceView(svc);
       },
-      advertised: (pool) => this.isAdvertised(pool, this.poolLabels(pool)),
+      advertised: (pool) => this.advertisedBy(pool, this.poolLabels(pool)).length > 0,
       ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
       onAllocations: () => this.allocationsChanged(),
       onOutcome: (kind, ms) => opts.metrics.reconciled(kind, ms),
@@ -130,7 +131,7 @@ export class Controller {
       pools: () => this.pools.items(),
       poolSet: () => this.poolSet,
       allocator: this.loop.allocator,
-      advertised: (name, labels) => this.isAdvertised(name, labels),
+      advertised: (name, labels) => this.advertisedBy(name, labels),
     });
     this.members = new MemberPublisher({
       leases: k8sSource<V1Lease>(kc, {
@@ -206,11 +207,15 @@ export class Controller {
     this.opts.metrics.poolsChanged(this.poolSet, this.loop.allocator);
   }
 
-  private isAdvertised(pool: string, labels: Record<string, string>): boolean {
-    const bgp = this.bgpAdvertisements.items().map((a) => ({ ...a.spec, name: "" }));
-    return [...this.advertisements.items().map(toL2AdvertisementSpec), ...bgp].some((a) =>
-      advertisesPool(a, pool, labels),
-    );
+  /** The kinds of advertisement selecting the pool (none: nobody announces its IPs). */
+  private advertisedBy(pool: string, labels: Record<string, string>): AdvertisementKind[] {
+    const selects = (a: L2AdvertisementSpec): boolean => advertisesPool(a, pool, labels);
+    const kinds: AdvertisementKind[] = [];
+    if (this.advertisements.items().map(toL2AdvertisementSpec).some(selects))
+      kinds.push("L2Advertisement");
+    if (this.bgpAdvertisements.items().some((a) => selects({ ...a.spec, name: "" })))
+      kinds.push("BGPAdvertisement");
+    return kinds;
   }
 
   private poolLabels(name: string): Record<string, string> {

@@ -9,7 +9,7 @@ import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
 import type { Allocator } from "../core/allocator.js";
 import type { PoolSet } from "../core/pool-set.js";
-import { poolStatus, type PoolStatusSpec } from "../core/pool-status.js";
+import { type AdvertisementKind, poolStatus, type PoolStatusSpec } from "../core/pool-status.js";
 import type { K8sClusterWriter } from "./k8s-cluster-writer.js";
 
 export interface PoolStatusSyncOptions {
@@ -19,7 +19,11 @@ export interface PoolStatusSyncOptions {
   readonly pools: () => IPAddressPool[];
   readonly poolSet: () => PoolSet;
   readonly allocator: Allocator;
-  readonly advertised: (pool: string, labels: Record<string, string>) => boolean;
+  /** The kinds of advertisement selecting the pool (none: not advertised). */
+  readonly advertised: (
+    pool: string,
+    labels: Record<string, string>,
+  ) => readonly AdvertisementKind[];
   readonly batchMs?: number;
 }
 

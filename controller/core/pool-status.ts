@@ -36,10 +36,37 @@ function column(v4: bigint, v6: bigint, hasV4: boolean, hasV6: boolean): string 
   return String(hasV6 ? v6 : v4);
 }
 
+/** The kinds of advertisement that can announce a pool. */
+export type AdvertisementKind = "L2Advertisement" | "BGPAdvertisement";
+
+const NOT_ADVERTISED: PoolConditionSpec = {
+  type: "Advertised",
+  status: "False",
+  reason: "NotAdvertised",
+  message:
+    "no L2Advertisement or BGPAdvertisement selects this pool: its IPs are assigned but no node " +
+    "answers ARP/NDP for them or announces them over BGP",
+};
+
+/** `Advertised`, naming the kinds that select the pool (L2 first). */
+export function advertisedCondition(kinds: readonly AdvertisementKind[]): PoolConditionSpec {
+  const named = (["L2Advertisement", "BGPAdvertisement"] as const).filter((k) => kinds.includes(k));
+  if (named.length === 0) return NOT_ADVERTISED;
+  const text = named.map((k) =>
+    k === "L2Advertisement" ? "an L2Advertisement" : "a BGPAdvertisement",
+  );
+  return {
+    type: "Advertised",
+    status: "True",
+    reason: "Advertised",
+    message: `selected by ${text.join(" and ")}`,
+  };
+}
+
 export function poolStatus(
   counts: PoolCounts | undefined,
   errors: readonly PoolError[],
-  advertised: boolean,
+  advertisedBy: readonly AdvertisementKind[],
 ): PoolStatusSpec {
   const c = counts ?? ZERO;
   const hasV4 = c.assignedIPv4 + c.availableIPv4 > 0n;
@@ -53,20 +80,7 @@ export function poolStatus(
           reason: errors[0]?.code ?? "Invalid",
           message: `pool not used: ${errors.map((e) => e.message).join("; ")}`,
         };
-  const adv: PoolConditionSpec = advertised
-    ? {
-        type: "Advertised",
-        status: "True",
-        reason: "Advertised",
-        message: "selected by an L2Advertisement",
-      }
-    : {
-        type: "Advertised",
-        status: "False",
-        reason: "NotAdvertised",
-        message:
-          "no L2Advertisement selects this pool: its IPs are assigned but nobody answers ARP/NDP for them",
-      };
+  const adv = advertisedCondition(advertisedBy);
   return {
     assignedIPv4: toStatusCount(c.assignedIPv4),
     assignedIPv6: toStatusCount(c.assignedIPv6),

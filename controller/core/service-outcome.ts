@@ -83,12 +83,12 @@ function eventsFor(attempt: Attempt, shown: ServiceShown, advertised: boolean): 
 export const notAdvertised = (pool: string): EventSpec => ({
   type: "Warning",
   reason: "NotAdvertised",
-  message: `pool "${pool}" is not selected by any L2Advertisement: the IP is assigned but no node answers ARP/NDP for it; create an L2Advertisement for the pool`,
+  message: `pool "${pool}" is not selected by any L2Advertisement or BGPAdvertisement: the IP is assigned but no node answers ARP/NDP for it or announces it over BGP; create an L2Advertisement (or a BGPAdvertisement) for the pool`,
 });
 
 /**
  * The outcome of `attempt` for a Service that shows `shown`. `advertised` says whether an
- * L2Advertisement covers the pool the IPs came from.
+ * L2Advertisement or a BGPAdvertisement covers the pool the IPs came from.
  */
 export function serviceOutcome(
   attempt: Attempt,

@@ -16,6 +16,7 @@ export interface BGPPeer extends KubernetesObject {
     keepaliveTime?: string;
     connectTime?: string;
     ebgpMultiHop?: boolean;
+    enableGracefulRestart?: boolean;
     password?: string;
     passwordSecret?: { name?: string; namespace?: string };
     nodeSelectors?: LabelSelector[];

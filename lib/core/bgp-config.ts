@@ -7,10 +7,12 @@ import type { BFDProfile, BGPAdvertisement, BGPPeer, Community } from "../api/bg
 import {
   type BfdProfileSpec,
   type BgpAdvertisementSpec,
+  type BgpCommunity,
   communityAliases,
   validateAdvertisement,
   validateBfdProfile,
 } from "./bgp-advertisement.js";
+import { aggregationErrors, type PoolAddresses } from "./bgp-aggregation.js";
 import { type BgpConfigError, type PeerSpec, validatePeer } from "./bgp-peer.js";
 
 export interface BgpObjects {
@@ -19,6 +21,8 @@ export interface BgpObjects {
   readonly advertisements: readonly BGPAdvertisement[];
   readonly bfdProfiles: readonly BFDProfile[];
   readonly communities: readonly Community[];
+  /** The namespace's IPAddressPools, against which aggregation lengths are checked. */
+  readonly pools?: readonly PoolAddresses[];
 }
 
 export interface BgpConfig {
@@ -31,6 +35,22 @@ export interface BgpConfig {
 
 const byName = <T extends { readonly name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+/** The advertisements that validate and fit their pools; the others' errors go to `errors`. */
+function validAdvertisements(
+  objects: BgpObjects,
+  aliases: ReadonlyMap<string, BgpCommunity>,
+  errors: BgpConfigError[],
+): BgpAdvertisementSpec[] {
+  const advertisements: BgpAdvertisementSpec[] = [];
+  for (const a of objects.advertisements) {
+    const v = validateAdvertisement(a, aliases);
+    const bad = v.ok ? aggregationErrors(v.value, objects.pools ?? []) : v.error;
+    if (v.ok && bad.length === 0) advertisements.push(v.value);
+    else errors.push(...bad);
+  }
+  return advertisements;
+}
 
 export function bgpConfig(objects: BgpObjects): BgpConfig {
   const errors: BgpConfigError[] = [];
@@ -52,12 +72,7 @@ export function bgpConfig(objects: BgpObjects): BgpConfig {
       peers.push(v.value);
     else if (!v.ok) errors.push(...v.error);
   }
-  const advertisements: BgpAdvertisementSpec[] = [];
-  for (const a of objects.advertisements) {
-    const v = validateAdvertisement(a, aliases);
-    if (v.ok) advertisements.push(v.value);
-    else errors.push(...v.error);
-  }
+  const advertisements = validAdvertisements(objects, aliases, errors);
   return {
     peers: peers.sort(byName),
     advertisements: advertisements.sort(byName),

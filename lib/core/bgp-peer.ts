@@ -60,6 +60,8 @@ export interface PeerSpec {
   readonly bfdProfile: string | undefined;
   /** Also carry the other family's prefixes over this session. */
   readonly dualStack: boolean;
+  /** BGP graceful restart (RFC 4724) with this peer: it keeps this node's routes while FRR restarts. */
+  readonly gracefulRestart: boolean;
 }
 
 /** A helper to build errors for one object. */
@@ -260,6 +262,7 @@ export function validatePeer(
     nodeSelectors: spec.nodeSelectors ?? [],
     bfdProfile: bfd,
     dualStack: spec.dualStackAddressFamily === true,
+    gracefulRestart: spec.enableGracefulRestart === true,
   };
   return errors.length > 0 ? err(errors) : ok(spec2);
 }

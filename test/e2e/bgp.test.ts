@@ -4,7 +4,9 @@
  * client behind the router, ironlb-ext, reaches them only through those routes. Checked through
  * the router's kernel and FRR and through curl: one path per eligible node, connections spread
  * over all nodes, `externalTrafficPolicy: Local`, LOCAL_PREF and communities, BFD on a node's
- * link going down, a speaker restart, a deleted Service.
+ * link going down, a speaker restart, a node's FRR restart under graceful restart (the lab's
+ * BGPPeer has `enableGracefulRestart: true`, its router `bgp graceful-restart`), a deleted
+ * Service.
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
@@ -12,7 +14,9 @@ import {
   applyBgpPool,
   curlFromExt,
   EXT_IP,
+  EXT_NS,
   forwardingNode,
+  frrFault,
   measureLinkDown,
   removeBgpPool,
   routerNextHops,
@@ -31,6 +35,7 @@ import {
   waitForIngress,
 } from "../support/e2e.js";
 import { rootSkipReason, uniqueName, type ControlPlane } from "../support/lab.js";
+import { longestFailedStretch, startRequestLoop } from "../support/request-loop.js";
 import { eventually } from "../support/processes.js";
 
 const skip = rootSkipReason();
@@ -213,6 +218,49 @@ spec:
     assert.equal(missing.since, 0, "the path via node1 is gone after the restart");
     assert.equal(missing.longest, 0, `the path via node1 was gone for ${missing.longest} ms`);
     assert.deepEqual(routerSessions().get("198.18.0.11"), before, "the session flapped");
+  });
+
+  // Graceful restart: node1's FRR dies (every daemon, SIGKILL) and comes back from the config
+  // file its speaker wrote; the router keeps node1's path, stale, meanwhile, so the flows hashed
+  // to node1 keep going there and kube-proxy (untouched) keeps answering them.
+  test("a node's FRR restart keeps its path at the router, stale, and the client served", async (t) => {
+    await waitNextHops(webIp, ALL);
+    const node1 = (): "absent" | "stale" | "fresh" => {
+      const path = routerPaths(webIp).find((p) => p.nexthops?.some((h) => h.ip === ALL[0]));
+      return path === undefined ? "absent" : path.stale === true ? "stale" : "fresh";
+    };
+    assert.equal(node1(), "fresh");
+    const seen = new Set<string>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        seen.add(node1());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const loop = startRequestLoop(urlOf(webIp, 8090), EXT_NS);
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const faultAt = Date.now();
+      frrFault("kill", "node1", "KILL");
+      await new Promise((r) => setTimeout(r, 3000));
+      frrFault("restart", "node1");
+      await eventually("node1's path fresh again", () => node1() === "fresh", 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      const stretch = longestFailedStretch(loop.samples, faultAt, Date.now() - 500);
+      const after = loop.samples.filter((s) => s.at > faultAt);
+      t.diagnostic(
+        `requests ${after.length}, failed ${after.filter((s) => !s.ok).length}, ` +
+          `longest failed stretch ${stretch} ms, router saw ${[...seen].join(",")}`,
+      );
+      assert.ok(!seen.has("absent"), "the router dropped node1's path");
+      assert.ok(seen.has("stale"), "node1's path was never marked stale");
+      assert.ok(stretch <= 1000, `the client failed for ${stretch} ms in a row`);
+    } finally {
+      watching = false;
+      await watch;
+      loop.stop();
+    }
   });
 
   test("a deleted Service is withdrawn", async () => {

@@ -10,118 +10,18 @@
  * "BFD Down".
  */
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { after, before, test } from "node:test";
-import type { PeerSpec } from "../../lib/core/bgp-peer.js";
-import { Frr } from "../../speaker/adapters/bgp/frr.js";
-import { renderFrrConfig } from "../../speaker/core/bgp/frr-config.js";
-import type { BgpPlan } from "../../speaker/core/bgp/plan.js";
 import { rootSkipReason } from "../support/lab.js";
-import { FRR_SCRIPT, removeFrrTestbed } from "../support/frr.js";
-import { NetnsLab } from "../support/netns.js";
+import { linesToDelete as linesToDeleteIn, vtyshIn } from "../support/frr.js";
+import { FrrPair, NODE, nodeConfig, routerConf } from "../support/frr-pair.js";
 import { eventually } from "../support/processes.js";
 
 const skip = rootSkipReason();
-const frrScript = FRR_SCRIPT;
-const RELOAD = "/usr/lib/frr/frr-reload.py";
-const run = promisify(execFile);
-const NODE = "198.18.0.11";
-const ROUTER = "198.18.0.254";
 const VIPS = ["198.18.100.7", "198.18.100.8"];
-
-const net = new NetnsLab();
-const base = skip === undefined ? mkdtempSync(join(tmpdir(), `${net.prefix}-frr-`)) : "";
-if (skip === undefined) chmodSync(base, 0o755); // FRR's daemons run as user frr
-const dirs: string[] = [];
-const nodeDir = join(base, "node");
-const routerDir = join(base, "router");
-
-const ROUTER_CONF = `frr defaults datacenter
-bfd
- profile fast
-  detect-multiplier 3
-  receive-interval 100
-  transmit-interval 100
- exit
-exit
-router bgp 64512
- bgp router-id ${ROUTER}
- neighbor ${NODE} remote-as internal
- neighbor ${NODE} bfd profile fast
- neighbor ${NODE} timers connect 1
-exit
-`;
-
-const peer: PeerSpec = {
-  name: "router",
-  myASN: 64512,
-  peerASN: 64512,
-  address: ROUTER,
-  port: 179,
-  sourceAddress: undefined,
-  routerID: undefined,
-  holdTime: 90,
-  keepaliveTime: 30,
-  connectTime: 1,
-  ebgpMultiHop: false,
-  password: { from: "none" },
-  nodeSelectors: [],
-  bfdProfile: "fast",
-  dualStack: false,
-};
-
-/** The node's config as the speaker renders it, announcing `vips` to the router. */
-function nodeConfig(vips: readonly string[]): string {
-  const routes = vips.map((ip) => ({
-    prefix: `${ip}/32`,
-    family: "IPv4" as const,
-    localPref: undefined,
-    communities: [],
-  }));
-  const plan: BgpPlan = {
-    asn: 64512,
-    routerId: undefined,
-    peers: [{ peer, password: undefined, routes }],
-    services: new Map(),
-    notAnnounced: new Map(),
-    errors: [],
-  };
-  const profile = {
-    name: "fast",
-    receiveInterval: 100,
-    transmitInterval: 100,
-    detectMultiplier: 3,
-    echoInterval: undefined,
-    echoMode: false,
-    passiveMode: false,
-    minimumTtl: undefined,
-  };
-  return renderFrrConfig({
-    node: "node1",
-    plan,
-    nodeIp: NODE,
-    bfdProfiles: new Map([["fast", profile]]),
-  });
-}
-
-const nodeFrr = (): Frr =>
-  new Frr({
-    paths: {
-      config: join(nodeDir, "frr.conf"),
-      vtySocket: join(nodeDir, "run"),
-      reload: RELOAD,
-      vtysh: "vtysh",
-    },
-  });
-
-const routerShow = (command: string): string =>
-  execFileSync("vtysh", ["--vty_socket", join(routerDir, "run"), "-c", command], {
-    encoding: "utf8",
-  });
+const pair = new FrrPair(skip !== undefined);
+const nodeFrr = () => pair.nodeFrr();
+const routerShow = (command: string): string => vtyshIn(pair.routerDir, command);
 
 interface Sessions {
   readonly bfd: { status: string; id: number; remoteId: number; uptime: number };
@@ -152,38 +52,15 @@ function routerSessions(): Sessions {
 const routerHas = (vip: string): boolean =>
   routerShow("show bgp ipv4 unicast").includes(`${vip}/32`);
 
-/** What `frr-reload.py --test` would delete from the node's running config to apply `text`. */
-async function linesToDelete(text: string): Promise<string[]> {
-  const file = join(base, "candidate.conf");
-  writeFileSync(file, text);
-  const run_ = join(nodeDir, "run");
-  const { stdout } = await run(RELOAD, [
-    ...["--test", "--stdout", "--confdir", nodeDir, "--vty_socket", run_, "--rundir", run_, file],
-  ]);
-  const section = /Lines To Delete\n=+\n([\s\S]*?)(?:\n\nLines To Add|$)/.exec(stdout)?.[1] ?? "";
-  // FRR's hostname is the machine's; frr-reload.py always lists it and cannot remove it.
-  return section.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("no hostname "));
-}
+const linesToDelete = (text: string): Promise<string[]> =>
+  linesToDeleteIn(pair.nodeDir, text, join(pair.base, "candidate.conf"));
 
 before(async () => {
-  if (skip !== undefined) return;
-  const sw = net.addNamespace("sw");
-  net.addBridge(sw);
-  const router = net.addNamespace("r");
-  const node = net.addNamespace("n1");
-  net.attach(router, { bridgeNs: sw }, [`${ROUTER}/24`]);
-  net.attach(node, { bridgeNs: sw }, [`${NODE}/24`]);
-  writeFileSync(join(base, "router.conf"), ROUTER_CONF);
-  dirs.push(routerDir, nodeDir);
-  await Promise.all([
-    run("bash", [frrScript, "start", router, routerDir, join(base, "router.conf")]),
-    run("bash", [frrScript, "start", node, nodeDir]), // empty, as the speaker's FRR starts
-  ]);
+  if (skip === undefined) await pair.start(routerConf());
 });
 
 after(async () => {
-  if (skip !== undefined) return;
-  await removeFrrTestbed(dirs, net, base);
+  if (skip === undefined) await pair.remove();
 });
 
 test(

@@ -7,7 +7,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { apply, namespacePoolYaml, removeNamespacePool, setNodeLink } from "./e2e.js";
-import { labDir, type ControlPlane } from "./lab.js";
+import { labDir, repoRoot, type ControlPlane } from "./lab.js";
 import { longestFailedStretch, startRequestLoop, type Sample } from "./request-loop.js";
 
 const run = promisify(execFile);
@@ -62,6 +62,8 @@ export interface BgpPath {
   readonly locPrf?: number;
   readonly community?: { readonly string?: string };
   readonly multipath?: boolean;
+  /** Kept by graceful restart while the announcing node's BGP is away. */
+  readonly stale?: boolean;
 }
 
 /** The router's BGP paths for `ip`/32 (`show bgp ipv4 unicast ... json`); none when unknown. */
@@ -185,4 +187,12 @@ export async function measureLinkDown(
     loop.stop();
     setNodeLink(node, true);
   }
+}
+
+/** `make lab-kill WHAT=frr-NAME SIGNAL=...` / `make lab-restart WHAT=frr-NAME` (test/lab/bgp.sh). */
+export function frrFault(verb: "kill" | "restart", name: string, signal = "TERM"): void {
+  execFileSync("bash", [join(repoRoot, "test/lab/lab.sh"), verb, `frr-${name}`, signal], {
+    stdio: "pipe",
+    timeout: 60_000,
+  });
 }

@@ -1,10 +1,11 @@
 /**
- * The speaker's BGP side. Its own watches (BGPPeers, BGPAdvertisements, BFDProfiles, Communities,
- * Secrets and ServiceBGPStatuses of the speaker namespace) and the cluster view the L2 loop builds
- * (Services, endpoints, Nodes, pools) feed one pass: validate the configuration, plan what this
- * node announces to which peer (speaker/core/bgp), render the FRR configuration and hand it to
- * FRR (debounced, checked, last good kept). Sessions are read back from FRR every few seconds
- * into metrics and ServiceBGPStatus.
+ * The speaker's BGP side. Its own watches (BGPPeers, BGPAdvertisements, BFDProfiles,
+ * Communities, Secrets, IPAddressPools and ServiceBGPStatuses of the speaker namespace) and the
+ * cluster view the L2 loop hands over on every pass feed one pass: validate the configuration
+ * when an object changed, plan what this node announces to which peer only when an input of the
+ * plan changed (speaker/core/bgp/replan.ts), render the FRR configuration and hand it to FRR
+ * (debounced, checked, last good kept). Sessions are read back from FRR every few seconds into
+ * metrics and ServiceBGPStatus.
  */
 import type { V1Node, V1Secret } from "@kubernetes/client-node";
 import type { ApiClient } from "../../../lib/adapters/kube/client.js";
@@ -17,16 +18,17 @@ import {
   METALLB_V1BETA2,
   type ServiceBGPStatus,
 } from "../../../lib/api/bgp.js";
-import { METALLB_API_VERSION } from "../../../lib/api/metallb.js";
+import { type IPAddressPool, METALLB_API_VERSION, paths } from "../../../lib/api/metallb.js";
 import { k8sSource, type ResourceRef } from "../../../lib/adapters/k8s-source.js";
 import type { Logger } from "../../../lib/adapters/logger.js";
 import { describe, Reflector } from "../../../lib/adapters/reflector.js";
-import { bgpConfig } from "../../../lib/core/bgp-config.js";
+import { type BgpConfig, bgpConfig } from "../../../lib/core/bgp-config.js";
 import { parseIp } from "../../../lib/core/ip.js";
 import type { ClusterView } from "../../core/announcements.js";
 import { renderFrrConfig } from "../../core/bgp/frr-config.js";
 import { parseNeighbors, type SessionState } from "../../core/bgp/neighbors.js";
-import { type BgpPlan, planBgp } from "../../core/bgp/plan.js";
+import type { BgpPlan } from "../../core/bgp/plan.js";
+import { BgpReplanner } from "../../core/bgp/replan.js";
 import { bgpStatusActions } from "../../core/bgp/status-plan.js";
 import { type BgpObjectStatus, conditionPatches } from "../../core/bgp/config-status.js";
 import type { BgpConfigError } from "../../../lib/core/bgp-peer.js";
@@ -74,7 +76,13 @@ export class BgpSpeaker {
   private readonly communities: Reflector<Community>;
   private readonly secrets: Reflector<V1Secret>;
   private readonly statuses: Reflector<ServiceBGPStatus>;
-  private view: { cluster: ClusterView; nodes: readonly V1Node[] } | undefined;
+  /** For the aggregation lengths' check (lib/core/bgp-aggregation.ts). */
+  private readonly pools: Reflector<IPAddressPool>;
+  private view: { cluster: ClusterView; nodeIp: string | undefined } | undefined;
+  private readonly replanner: BgpReplanner;
+  /** A configuration object changed since the last pass: validate again. */
+  private configChanged = true;
+  private config: BgpConfig | undefined;
   private plan: BgpPlan | undefined;
   private sessions: ReadonlyMap<string, SessionState> = new Map();
   private lastErrors = "";
@@ -84,6 +92,7 @@ export class BgpSpeaker {
 
   constructor(private readonly opts: BgpSpeakerOptions) {
     const namespace = opts.namespace;
+    this.replanner = new BgpReplanner(opts.node);
     const ref = (kind: string, path: string, apiVersion = METALLB_API_VERSION): ResourceRef => ({
       apiVersion,
       kind,
@@ -95,15 +104,21 @@ export class BgpSpeaker {
     this.bfdProfiles = this.reflect(ref("BFDProfile", bgpPaths.bfdProfiles(namespace)));
     this.communities = this.reflect(ref("Community", bgpPaths.communities(namespace)));
     this.secrets = this.reflect(ref("Secret", bgpPaths.secrets(namespace), "v1"));
-    this.statuses = this.reflect(ref("ServiceBGPStatus", bgpPaths.statuses(namespace)));
+    this.statuses = this.reflect(ref("ServiceBGPStatus", bgpPaths.statuses(namespace)), false);
+    this.pools = this.reflect(ref("IPAddressPool", paths.pools(namespace)));
   }
 
-  private reflect<T extends Obj>(ref: ResourceRef): Reflector<T> {
+  /** `config`: the objects enter the plan (ServiceBGPStatuses only the status sync). */
+  private reflect<T extends Obj>(ref: ResourceRef, config = true): Reflector<T> {
+    const changed = (): void => {
+      if (config) this.configChanged = true;
+      this.schedule();
+    };
     const reflector = new Reflector<T>({
       name: ref.kind.toLowerCase(),
       source: k8sSource<T & { apiVersion?: string; kind?: string }>(this.opts.kc, ref),
       log: this.opts.log.child({ op: "reflector" }),
-      handler: { onEvent: () => this.schedule(), onSynced: () => this.schedule() },
+      handler: { onEvent: changed, onSynced: changed },
     });
     this.reflectors.push(reflector);
     return reflector;
@@ -133,7 +148,8 @@ export class BgpSpeaker {
 
   /** The L2 loop's latest view of Services, endpoints, Nodes and pools. */
   setView(cluster: ClusterView, nodes: readonly V1Node[]): void {
-    this.view = { cluster, nodes };
+    const self = nodes.find((n) => n.metadata?.name === this.opts.node);
+    this.view = { cluster, nodeIp: nodeIp(self) };
     this.schedule();
   }
 
@@ -150,35 +166,46 @@ export class BgpSpeaker {
     });
   }
 
+  /** Validates the configuration when it changed; plans and renders only when an input did. */
   private recompute(): void {
     const view = this.view;
     if (!view || this.ready() !== true) return;
-    const { namespace, node } = this.opts;
+    if (this.configChanged || !this.config) this.revalidate();
+    const config = this.config;
+    const plan = this.replanner.plan(view);
+    if (!config) return;
+    if (plan) {
+      this.plan = plan;
+      const text = renderFrrConfig({
+        node: this.opts.node,
+        plan,
+        nodeIp: view.nodeIp,
+        bfdProfiles: config.bfdProfiles,
+      });
+      this.opts.frr.apply(text);
+    }
+    this.reportErrors([...config.errors, ...(this.plan?.errors ?? [])].map((e) => e.message));
+    // Every pass (few objects): a condition write that failed is retried.
+    this.syncConditions(config.errors);
+    this.syncStatus();
+  }
+
+  private revalidate(): void {
+    this.configChanged = false;
     const config = bgpConfig({
-      namespace,
+      namespace: this.opts.namespace,
       peers: this.peers.items(),
       advertisements: this.advertisements.items(),
       bfdProfiles: this.bfdProfiles.items(),
       communities: this.communities.items(),
+      pools: this.pools.items().map((p) => ({
+        name: p.metadata?.name ?? "",
+        labels: p.metadata?.labels ?? {},
+        addresses: p.spec?.addresses ?? [],
+      })),
     });
-    const bgpView = {
-      ...view.cluster,
-      config,
-      secretPasswords: secretPasswords(this.secrets.items()),
-    };
-    const plan = planBgp(bgpView, node);
-    this.plan = plan;
-    this.reportErrors([...config.errors, ...plan.errors].map((e) => e.message));
-    this.syncConditions(config.errors);
-    const self = view.nodes.find((n) => n.metadata?.name === node);
-    const text = renderFrrConfig({
-      node,
-      plan,
-      nodeIp: nodeIp(self),
-      bfdProfiles: config.bfdProfiles,
-    });
-    this.opts.frr.apply(text);
-    this.syncStatus();
+    this.config = config;
+    this.replanner.setConfig(config, secretPasswords(this.secrets.items()));
   }
 
   private reportErrors(messages: readonly string[]): void {

@@ -9,14 +9,31 @@ import { type ApplyResult, type CommandRunner, Frr } from "./frr.js";
 const dir = mkdtempSync(join(tmpdir(), "ironlb-frr-unit-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** frr-reload.py as a fake: records calls, refuses (at `failAt`) files containing "BAD". */
-function fakeReload(failAt: "--test" | "--reload") {
+/**
+ * frr-reload.py as a fake over a "running" config: records calls, refuses (at `failAt`) files
+ * containing "BAD"; a good --reload makes the file the running config, and --test prints what
+ * differs as frr-reload.py does (nothing when the file runs). `applyThenFail`: the reload that
+ * adds "GR" runs the file but exits 13, as FRR 8.4 does on a repeated graceful-restart line.
+ */
+function fakeReload(failAt: "--test" | "--reload", applyThenFail = false) {
   const calls: string[][] = [];
+  let running = "";
   const run: CommandRunner = (_file, args) => {
     calls.push([...args]);
-    const file = args[args.length - 1] ?? "";
-    const bad = args[0] === failAt && readFileSync(file, "utf8").includes("BAD");
-    return Promise.resolve({ code: bad ? 1 : 0, output: bad ? "line 3: % Unknown command" : "" });
+    const text = readFileSync(args[args.length - 1] ?? "", "utf8");
+    if (args[0] === failAt && text.includes("BAD"))
+      return Promise.resolve({ code: 1, output: "line 3: % Unknown command" });
+    if (args[0] === "--test") {
+      const diff = text === running ? "" : `\nLines To Add\n============\n${text}`;
+      return Promise.resolve({ code: 0, output: diff });
+    }
+    const adds = applyThenFail && text.includes("GR") && !running.includes("GR");
+    running = text;
+    return Promise.resolve(
+      adds
+        ? { code: 13, output: "% The Graceful Restart command used is not valid" }
+        : { code: 0, output: "" },
+    );
   };
   return { calls, run };
 }
@@ -83,4 +100,17 @@ test("a burst of changes is one reload of the last one", async () => {
   await sleep(80);
   assert.equal(results.length, 1);
   frr.stop();
+});
+
+test("a reload that exits non-zero while FRR runs the whole file is applied", async () => {
+  const fake = fakeReload("--reload", true);
+  const frr = new Frr({ paths: paths("d"), run: fake.run });
+  assert.deepEqual(await frr.applyNow("good\n"), { ok: true, changed: true });
+  assert.deepEqual(await frr.applyNow("good\nGR\n"), { ok: true, changed: true });
+  assert.equal(readFileSync(paths("d").config, "utf8"), "good\nGR\n");
+  assert.equal(frr.applied, "good\nGR\n");
+  assert.deepEqual(
+    fake.calls.map((c) => c[0]),
+    ["--test", "--reload", "--test", "--reload", "--test"],
+  );
 });

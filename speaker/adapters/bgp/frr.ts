@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
+import { reloadChanges } from "../../core/bgp/reload-changes.js";
 
 export interface FrrPaths {
   /** The configuration file (FRR's integrated frr.conf). */
@@ -111,7 +112,7 @@ export class Frr {
       return { ok: false, stage: "test", output: tested.output };
     }
     const reloaded = await this.run(reload, this.reloadArgs("--reload", candidate));
-    if (reloaded.code !== 0) {
+    if (reloaded.code !== 0 && !(await this.runs(candidate))) {
       await rm(candidate, { force: true });
       // Back to the last good configuration, still in the file.
       if (this.lastGood !== undefined) await this.run(reload, this.reloadArgs("--reload", config));
@@ -120,6 +121,17 @@ export class Frr {
     await rename(candidate, config);
     this.lastGood = text;
     return { ok: true, changed: true };
+  }
+
+  /**
+   * Whether FRR runs `file` already: `--test` finds nothing to add or delete. frr-reload.py's
+   * second pass runs every added line again, and FRR 8.4 refuses a repeated
+   * `neighbor X graceful-restart` ("not valid at this moment"), so the reload that adds one exits
+   * 13 although FRR runs the whole file; what FRR runs decides, not the exit code.
+   */
+  private async runs(file: string): Promise<boolean> {
+    const tested = await this.run(this.opts.paths.reload, this.reloadArgs("--test", file));
+    return tested.code === 0 && reloadChanges(tested.output).length === 0;
   }
 
   /** `vtysh -c COMMAND`, against this FRR's sockets. */

@@ -25,9 +25,14 @@ const peer: PeerSpec = {
   nodeSelectors: [],
   bfdProfile: "p",
   dualStack: false,
+  gracefulRestart: false,
 };
 
-function render(profile: Partial<BfdProfileSpec>, communities: BgpCommunity[] = []): string[] {
+function render(
+  profile: Partial<BfdProfileSpec>,
+  communities: BgpCommunity[] = [],
+  gracefulRestart = false,
+): string[] {
   const bfd: BfdProfileSpec = {
     name: "p",
     receiveInterval: undefined,
@@ -47,7 +52,13 @@ function render(profile: Partial<BfdProfileSpec>, communities: BgpCommunity[] = 
     plan: {
       asn: 64512,
       routerId: undefined,
-      peers: [{ peer, password: undefined, routes: [{ ...route, communities }] }],
+      peers: [
+        {
+          peer: { ...peer, gracefulRestart },
+          password: undefined,
+          routes: [{ ...route, communities }],
+        },
+      ],
       services: new Map(),
       notAnnounced: new Map(),
       errors: [],
@@ -119,5 +130,26 @@ describe("FRR's own spelling", () => {
       ),
       lines.join("\n"),
     );
+  });
+
+  test("graceful restart: the instance preserves forwarding state, the peer restarts gracefully", () => {
+    const bgp = (lines: string[]) =>
+      lines.slice(lines.indexOf("router bgp 64512"), lines.indexOf(" address-family ipv4 unicast"));
+    // As FRR 8.4.4 prints them after `bgp graceful-restart preserve-fw-state` and
+    // `neighbor 198.18.0.254 graceful-restart` were typed into vtysh (its order of neighbor
+    // lines differs; frr-reload.py compares them as a set).
+    assert.deepEqual(bgp(render({}, [], true)), [
+      "router bgp 64512",
+      " bgp router-id 198.18.0.11",
+      " no bgp default ipv4-unicast",
+      " bgp graceful-restart preserve-fw-state",
+      " no bgp network import-check",
+      " neighbor 198.18.0.254 remote-as 64512",
+      " neighbor 198.18.0.254 timers 30 90",
+      " neighbor 198.18.0.254 bfd",
+      " neighbor 198.18.0.254 bfd profile p",
+      " neighbor 198.18.0.254 graceful-restart",
+    ]);
+    assert.ok(!render({}).some((l) => l.includes("graceful-restart")));
   });
 });

@@ -5,11 +5,14 @@
  * in FRR's order, no BFD value equal to FRR's default): frr-reload.py deletes every running line
  * the file lacks and adds every file line it does not find, so a line in another spelling is
  * removed and re-added on each reload, and `no neighbor X bfd` or a multihop change resets the
- * peer's BFD and BGP sessions. One `router bgp` in the default VRF; each neighbor with its timers, port,
- * password, multihop, source and BFD profile, activated in its own address family (both with
- * `dualStackAddressFamily`); a `network` statement per announced prefix; what goes to each peer
- * chosen by an outbound route-map over prefix-lists, one entry per set of attributes (LOCAL_PREF,
- * communities); nothing learned from peers. Pure: plan in, text out.
+ * peer's BFD and BGP sessions. One `router bgp` in the default VRF; each neighbor with its
+ * timers, port, password, multihop, source, BFD profile and graceful restart (`neighbor X
+ * graceful-restart`, plus `bgp graceful-restart preserve-fw-state` once, as MetalLB's FRR mode;
+ * never `bfd check-control-plane-failure`: docs/bgp.md "Graceful restart"), activated in its own
+ * address family (both with `dualStackAddressFamily`); a `network` statement per announced
+ * prefix; what goes to each peer chosen by an outbound route-map over prefix-lists, one entry
+ * per set of attributes (LOCAL_PREF, communities); nothing learned from peers. Pure: plan in,
+ * text out.
  */
 import type { BfdProfileSpec, BgpCommunity } from "../../../lib/core/bgp-advertisement.js";
 import type { IpFamily } from "../../../lib/core/ip.js";
@@ -49,6 +52,7 @@ function neighbor(p: PeerPlan): string[] {
   if (peer.ebgpMultiHop) lines.push(`${n} ebgp-multihop 255`);
   if (peer.sourceAddress !== undefined) lines.push(`${n} update-source ${peer.sourceAddress}`);
   if (peer.bfdProfile !== undefined) lines.push(`${n} bfd`, `${n} bfd profile ${peer.bfdProfile}`);
+  if (peer.gracefulRestart) lines.push(`${n} graceful-restart`);
   return lines;
 }
 
@@ -201,7 +205,13 @@ export function renderFrrConfig(input: FrrInput): string {
     lines.push(`router bgp ${plan.asn}`);
     const routerId = plan.routerId ?? input.nodeIp;
     if (routerId !== undefined) lines.push(` bgp router-id ${routerId}`);
-    lines.push(" no bgp default ipv4-unicast", " no bgp network import-check");
+    lines.push(" no bgp default ipv4-unicast");
+    // The forwarding state (kube-proxy's rules) outlives FRR: a peer may keep our routes until
+    // FRR is back (the F bit of RFC 4724). Only with a graceful-restart peer, as it means nothing
+    // to the others.
+    if (plan.peers.some((p) => p.peer.gracefulRestart))
+      lines.push(" bgp graceful-restart preserve-fw-state");
+    lines.push(" no bgp network import-check");
     lines.push(...plan.peers.flatMap(neighbor));
     lines.push(...addressFamily(plan, "IPv4"), ...addressFamily(plan, "IPv6"), "exit", "!");
   }
