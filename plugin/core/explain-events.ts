@@ -24,7 +24,7 @@ const MEANING: Readonly<Record<string, string>> = {
   IPAllocated: "the controller assigned its IP",
   AllocationFailed: "the controller could not assign an IP",
   ClearAssignment: "the controller took its IP away",
-  NotAdvertised: "its pool has no L2Advertisement: nobody answers for the IP",
+  NotAdvertised: "its pool has no L2Advertisement or BGPAdvertisement: nobody announces the IP",
   nodeAssigned: "a node started announcing it",
   AddressConflict: "another machine claims its IP",
 };

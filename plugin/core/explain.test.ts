@@ -536,7 +536,11 @@ describe("explain", () => {
       [
         [5_000, "nodeAssigned", "a node started announcing it"],
         [90_000, "ClearAssignment", "the controller took its IP away"],
-        [100_000, "NotAdvertised", "its pool has no L2Advertisement: nobody answers for the IP"],
+        [
+          100_000,
+          "NotAdvertised",
+          "its pool has no L2Advertisement or BGPAdvertisement: nobody announces the IP",
+        ],
         [110_000, "AllocationFailed", "the controller could not assign an IP"],
         [120_000, "IPAllocated", "the controller assigned its IP"],
       ],
