@@ -110,8 +110,9 @@ export class MemberPublisher {
     if (!seen || !book) return;
     const now = this.timers.now();
     if (type === "DELETED") {
+      // A graceful stop: its handover is the SIGTERM figure, so it is not held for the window.
       book.deleted(seen.holder, now);
-      this.schedule();
+      this.schedule(0);
       return;
     }
     if (book.observe(seen, now, !this.leasesListed) === "changed" || this.overdue) this.schedule();
