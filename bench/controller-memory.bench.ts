@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { repoRoot, rootSkipReason, useControlPlane } from "../test/support/lab.js";
-import { NODE_FLAGS } from "../test/support/processes.js";
+import { NODE_ENV, NODE_FLAGS } from "../test/support/processes.js";
 import { ControllerLab, type RunningController } from "./support/controller-lab.js";
 import { KubeHttp, KubeHttpError, runBounded } from "./support/kube-http.js";
 import { formatSplit, heapSplit } from "./support/heap-metrics.js";
@@ -123,7 +123,7 @@ function report(
       `${r1(x.deleteSeconds)} | ${r1(x.after.rss)} | ${x.heapFull} | ${x.heapAfter} |`,
   );
   const markdown = [
-    `Plain \`node ${NODE_FLAGS.join(" ")} dist/controller/main.js\` (as test/lab/ironlb.sh runs it), ${TOTAL} Services ` +
+    `Plain \`MALLOC_ARENA_MAX=${NODE_ENV.MALLOC_ARENA_MAX} node ${NODE_FLAGS.join(" ")} dist/controller/main.js\` (as test/lab/ironlb.sh runs it), ${TOTAL} Services ` +
       `per round (${IPV4} IPv4, the rest IPv6), ${CONCURRENCY} creates in flight, ` +
       `${ROUNDS} rounds; RSS after deletion read ${SETTLE_MS / 1000} s after the last Service ` +
       `was gone. Idle RSS (ready, no Service): ${r1(idle)} MiB; V8 heap used / committed / ` +

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMembers, MEMBERS_KEY, MEMBERS_NAME } from "../lib/api/speaker-members.js";
-import { NODE_FLAGS } from "../test/support/processes.js";
+import { NODE_ENV, NODE_FLAGS } from "../test/support/processes.js";
 import { FakeApiServer } from "./support/fake-apiserver.js";
 import { formatSplit, heapSplit } from "./support/heap-metrics.js";
 import { memoryMiB } from "./support/proc.js";
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, [...args, ...opts], {
     stdio: ["ignore", log, log],
     cwd: dir,
+    env: { ...process.env, ...NODE_ENV },
   });
   const pid = child.pid ?? 0;
   const rss = (): number => memoryMiB(pid).rss;
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
       figures,
       rows: [{ idle }, ...rounds],
       markdown: [
-        `One speaker (\`node ${NODE_FLAGS.join(" ")} dist/speaker/main.js\`, the only live one, so it announces every Service) against bench/support/fake-apiserver.ts: ${TOTAL.toLocaleString("en-US")} LoadBalancer Services (full-size objects with managedFields) and their EndpointSlices (3 endpoints) per round, added through its watches, then deleted. RSS (VmRSS) ${SETTLE_MS / 1000} s after every Service was announced and its ServiceL2Status written, and after all were gone.` +
+        `One speaker (\`MALLOC_ARENA_MAX=${NODE_ENV.MALLOC_ARENA_MAX} node ${NODE_FLAGS.join(" ")} dist/speaker/main.js\`, the only live one, so it announces every Service) against bench/support/fake-apiserver.ts: ${TOTAL.toLocaleString("en-US")} LoadBalancer Services (full-size objects with managedFields) and their EndpointSlices (3 endpoints) per round, added through its watches, then deleted. RSS (VmRSS) ${SETTLE_MS / 1000} s after every Service was announced and its ServiceL2Status written, and after all were gone.` +
           (QUICK ? " **Quick run (BENCH_QUICK=1).**" : ""),
         "",
         `Idle: ${f(idle)} MiB RSS; V8 heap used / committed / external memory: ${idleHeap} MiB (the speaker's own nodejs_* metrics).`,

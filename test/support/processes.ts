@@ -20,6 +20,8 @@ export const NODE_FLAGS = [
   "--optimize-for-size",
   "--expose-gc",
 ] as const;
+/** The environment the image sets for both binaries (Dockerfile ENV): two glibc malloc arenas. */
+export const NODE_ENV = { MALLOC_ARENA_MAX: "2" } as const;
 
 export function startTs(
   name: string,
@@ -36,6 +38,7 @@ export function startTs(
   const [cmd, ...rest] = argv as [string, ...string[]];
   const child: ChildProcess = spawn(cmd, rest, {
     cwd: repoRoot,
+    env: { ...process.env, ...(entry.endsWith(".js") ? NODE_ENV : {}) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.pipe(log);
