@@ -1,4 +1,5 @@
-# One image for both IronLB binaries: node dist/controller/main.js | node dist/speaker/main.js
+# One image for both IronLB binaries: node FLAGS dist/controller/main.js | node FLAGS dist/speaker/main.js
+# (FLAGS: --max-semi-space-size=1 --optimize-for-size --expose-gc, as in the chart; docs/benchmarks.md)
 # (the default target), and `--target frr`: FRR from Debian packages, the speaker pod's second
 # container in BGP mode (charts/ironlb: speaker.frr).
 FROM node:20-bookworm AS build
@@ -34,6 +35,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
+# Two glibc malloc arenas instead of 8 per core: less freed memory kept per thread (docs/benchmarks.md).
+ENV MALLOC_ARENA_MAX=2
 USER 65534:65534
 EXPOSE 7472
-CMD ["node", "dist/controller/main.js"]
+CMD ["node", "--max-semi-space-size=1", "--optimize-for-size", "--expose-gc", "dist/controller/main.js"]

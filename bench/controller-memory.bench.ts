@@ -8,8 +8,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { repoRoot, rootSkipReason, useControlPlane } from "../test/support/lab.js";
+import { NODE_ENV, NODE_FLAGS } from "../test/support/processes.js";
 import { ControllerLab, type RunningController } from "./support/controller-lab.js";
 import { KubeHttp, KubeHttpError, runBounded } from "./support/kube-http.js";
+import { formatSplit, heapSplit } from "./support/heap-metrics.js";
 import { memoryMiB } from "./support/proc.js";
 import { emitResult, progress, type Figure } from "./support/result.js";
 
@@ -31,6 +33,9 @@ type Round = {
   readonly full: { rss: number; peak: number };
   readonly deleteSeconds: number;
   readonly after: { rss: number; peak: number };
+  /** V8 heap used / committed / external (MiB) with the Services and after their deletion. */
+  readonly heapFull: string;
+  readonly heapAfter: string;
 };
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
@@ -73,7 +78,8 @@ async function round(lab: ControllerLab, c: RunningController, n: number): Promi
   const createSeconds = (performance.now() - start) / 1000;
   await sleep(2_000);
   const full = memoryMiB(c.pid);
-  progress(`round ${n}: RSS ${r1(full.rss)} MiB with ${TOTAL}; deleting them`);
+  const heapFull = formatSplit(await heapSplit(c.port));
+  progress(`round ${n}: RSS ${r1(full.rss)} MiB (heap ${heapFull}) with ${TOTAL}; deleting them`);
   const delStart = performance.now();
   const path = `/api/v1/namespaces/${lab.svcNs}/services`;
   await runBounded(TOTAL, CONCURRENCY, (i) =>
@@ -83,11 +89,16 @@ async function round(lab: ControllerLab, c: RunningController, n: number): Promi
   const deleteSeconds = (performance.now() - delStart) / 1000;
   await sleep(SETTLE_MS);
   const after = memoryMiB(c.pid);
-  progress(`round ${n}: RSS ${r1(after.rss)} MiB after deleting them`);
-  return { round: n, createSeconds, full, deleteSeconds, after };
+  const heapAfter = formatSplit(await heapSplit(c.port));
+  progress(`round ${n}: RSS ${r1(after.rss)} MiB (heap ${heapAfter}) after deleting them`);
+  return { round: n, createSeconds, full, deleteSeconds, after, heapFull, heapAfter };
 }
 
-function report(idle: number, rounds: readonly Round[]): Parameters<typeof emitResult>[0] {
+function report(
+  idle: number,
+  idleHeap: string,
+  rounds: readonly Round[],
+): Parameters<typeof emitResult>[0] {
   const maxFull = Math.max(...rounds.map((x) => x.full.rss));
   const lastAfter = rounds.at(-1)?.after.rss ?? Number.NaN;
   const growth = (lastAfter - idle) / idle;
@@ -109,16 +120,17 @@ function report(idle: number, rounds: readonly Round[]): Parameters<typeof emitR
   const table = rounds.map(
     (x) =>
       `| ${x.round} | ${r1(x.createSeconds)} | ${r1(x.full.rss)} | ${r1(x.full.peak)} | ` +
-      `${r1(x.deleteSeconds)} | ${r1(x.after.rss)} |`,
+      `${r1(x.deleteSeconds)} | ${r1(x.after.rss)} | ${x.heapFull} | ${x.heapAfter} |`,
   );
   const markdown = [
-    `Plain \`node dist/controller/main.js\` (as test/lab/ironlb.sh runs it), ${TOTAL} Services ` +
+    `Plain \`MALLOC_ARENA_MAX=${NODE_ENV.MALLOC_ARENA_MAX} node ${NODE_FLAGS.join(" ")} dist/controller/main.js\` (as test/lab/ironlb.sh runs it), ${TOTAL} Services ` +
       `per round (${IPV4} IPv4, the rest IPv6), ${CONCURRENCY} creates in flight, ` +
       `${ROUNDS} rounds; RSS after deletion read ${SETTLE_MS / 1000} s after the last Service ` +
-      `was gone. Idle RSS (ready, no Service): ${r1(idle)} MiB.${QUICK ? " QUICK run." : ""}`,
+      `was gone. Idle RSS (ready, no Service): ${r1(idle)} MiB; V8 heap used / committed / ` +
+      `external memory ${idleHeap} MiB (the controller's own nodejs_* metrics).${QUICK ? " QUICK run." : ""}`,
     "",
-    "| round | create → all assigned (s) | RSS full (MiB) | peak RSS (MiB) | delete → gone (s) | RSS after (MiB) |",
-    "| ----- | ------------------------- | -------------- | -------------- | ----------------- | --------------- |",
+    "| round | create → all assigned (s) | RSS full (MiB) | peak RSS (MiB) | delete → gone (s) | RSS after (MiB) | heap used / total / external full (MiB) | heap after (MiB) |",
+    "| ----- | ------------------------- | -------------- | -------------- | ----------------- | --------------- | --- | --- |",
     ...table,
   ].join("\n");
   return {
@@ -154,11 +166,12 @@ async function main(): Promise<void> {
     controller = await lab.startController(120_000, "dist/controller/main.js");
     await sleep(5_000);
     const idle = memoryMiB(controller.pid).rss;
-    progress(`idle RSS ${r1(idle)} MiB`);
+    const idleHeap = formatSplit(await heapSplit(controller.port));
+    progress(`idle RSS ${r1(idle)} MiB (heap used / total / external ${idleHeap} MiB)`);
     const rounds: Round[] = [];
     for (let n = 1; n <= ROUNDS; n++) rounds.push(await round(lab, controller, n));
     await cleanUp();
-    emitResult(report(idle, rounds));
+    emitResult(report(idle, idleHeap, rounds));
   } catch (e) {
     await cleanUp().catch(() => undefined);
     throw e;

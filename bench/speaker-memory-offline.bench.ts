@@ -1,6 +1,6 @@
 /**
  * Speaker memory without a lab: one real speaker process, run as the lab and the chart run it
- * (`node --max-semi-space-size=1 dist/speaker/main.js`), against an in-memory apiserver
+ * (`node --max-semi-space-size=1 --optimize-for-size --expose-gc dist/speaker/main.js`), against an in-memory apiserver
  * (support/fake-apiserver.ts) that holds 5,000 LoadBalancer Services with full-size objects
  * (managedFields, ports, selectors) and their EndpointSlices (3 endpoints each, one per node).
  * The speaker is the only live one, so it announces (plans, status records, nodeAssigned events)
@@ -13,7 +13,9 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMembers, MEMBERS_KEY, MEMBERS_NAME } from "../lib/api/speaker-members.js";
+import { NODE_ENV, NODE_FLAGS } from "../test/support/processes.js";
 import { FakeApiServer } from "./support/fake-apiserver.js";
+import { formatSplit, heapSplit } from "./support/heap-metrics.js";
 import { memoryMiB } from "./support/proc.js";
 import { emitResult, type Figure, progress } from "./support/result.js";
 
@@ -136,14 +138,7 @@ async function main(): Promise<void> {
     metadata: { name: MEMBERS_NAME, namespace: NS },
     data: { [MEMBERS_KEY]: encodeMembers({ members: [{ node: "node1", macs: [] }], stopped: [] }) },
   } as never);
-  const args = [
-    "--max-semi-space-size=1",
-    entry,
-    "--node-name",
-    "node1",
-    "--kubeconfig",
-    kubeconfig,
-  ];
+  const args = [...NODE_FLAGS, entry, "--node-name", "node1", "--kubeconfig", kubeconfig];
   const opts = [
     "--metrics-host",
     "127.0.0.1",
@@ -156,6 +151,7 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, [...args, ...opts], {
     stdio: ["ignore", log, log],
     cwd: dir,
+    env: { ...process.env, ...NODE_ENV },
   });
   const pid = child.pid ?? 0;
   const rss = (): number => memoryMiB(pid).rss;
@@ -168,8 +164,16 @@ async function main(): Promise<void> {
     );
     await sleep(2 * SETTLE_MS);
     const idle = rss();
-    progress(`idle ${f(idle)} MiB`);
-    const rounds: { round: number; withAll: number; afterDelete: number; seconds: number }[] = [];
+    const idleHeap = formatSplit(await heapSplit(PORT));
+    progress(`idle ${f(idle)} MiB (heap used / total / external ${idleHeap} MiB)`);
+    const rounds: {
+      round: number;
+      withAll: number;
+      afterDelete: number;
+      seconds: number;
+      heapWithAll: string;
+      heapAfter: string;
+    }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const start = performance.now();
       await addAll(api);
@@ -178,6 +182,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - start) / 1000;
       await sleep(SETTLE_MS);
       const withAll = rss();
+      const heapWithAll = formatSplit(await heapSplit(PORT));
       if (process.env.BENCH_SNAPSHOT) await snapshot(pid, dir, round);
       for (const k of api.keys("services")) api.remove("services", k);
       for (const k of api.keys("endpointslices")) api.remove("endpointslices", k);
@@ -185,10 +190,11 @@ async function main(): Promise<void> {
       await until("status records removed", () => api.keys("servicel2statuses").length === 0);
       await sleep(SETTLE_MS);
       const afterDelete = rss();
+      const heapAfter = formatSplit(await heapSplit(PORT));
       progress(
-        `round ${round}: ${f(seconds)} s to announce ${TOTAL}; RSS ${f(withAll)} -> ${f(afterDelete)} MiB`,
+        `round ${round}: ${f(seconds)} s to announce ${TOTAL}; RSS ${f(withAll)} -> ${f(afterDelete)} MiB (heap ${heapWithAll} -> ${heapAfter})`,
       );
-      rounds.push({ round, withAll, afterDelete, seconds });
+      rounds.push({ round, withAll, afterDelete, seconds, heapWithAll, heapAfter });
     }
     const withAll = Math.max(...rounds.map((r) => r.withAll));
     const last = rounds.at(-1)?.afterDelete ?? NaN;
@@ -210,7 +216,8 @@ async function main(): Promise<void> {
       },
     ];
     const table = rounds.map(
-      (r) => `| ${r.round} | ${f(r.seconds)} | ${f(r.withAll)} | ${f(r.afterDelete)} |`,
+      (r) =>
+        `| ${r.round} | ${f(r.seconds)} | ${f(r.withAll)} | ${r.heapWithAll} | ${f(r.afterDelete)} | ${r.heapAfter} |`,
     );
     emitResult({
       name: "speaker-memory-offline",
@@ -220,13 +227,13 @@ async function main(): Promise<void> {
       figures,
       rows: [{ idle }, ...rounds],
       markdown: [
-        `One speaker (\`node --max-semi-space-size=1 dist/speaker/main.js\`, the only live one, so it announces every Service) against bench/support/fake-apiserver.ts: ${TOTAL.toLocaleString("en-US")} LoadBalancer Services (full-size objects with managedFields) and their EndpointSlices (3 endpoints) per round, added through its watches, then deleted. RSS (VmRSS) ${SETTLE_MS / 1000} s after every Service was announced and its ServiceL2Status written, and after all were gone.` +
+        `One speaker (\`MALLOC_ARENA_MAX=${NODE_ENV.MALLOC_ARENA_MAX} node ${NODE_FLAGS.join(" ")} dist/speaker/main.js\`, the only live one, so it announces every Service) against bench/support/fake-apiserver.ts: ${TOTAL.toLocaleString("en-US")} LoadBalancer Services (full-size objects with managedFields) and their EndpointSlices (3 endpoints) per round, added through its watches, then deleted. RSS (VmRSS) ${SETTLE_MS / 1000} s after every Service was announced and its ServiceL2Status written, and after all were gone.` +
           (QUICK ? " **Quick run (BENCH_QUICK=1).**" : ""),
         "",
-        `Idle: ${f(idle)} MiB.`,
+        `Idle: ${f(idle)} MiB RSS; V8 heap used / committed / external memory: ${idleHeap} MiB (the speaker's own nodejs_* metrics).`,
         "",
-        "| round | seconds to announce all | RSS with all (MiB) | RSS after delete (MiB) |",
-        "| --- | --- | --- | --- |",
+        "| round | seconds to announce all | RSS with all (MiB) | heap used / total / external with all (MiB) | RSS after delete (MiB) | heap used / total / external after (MiB) |",
+        "| --- | --- | --- | --- | --- | --- |",
         ...table,
       ].join("\n"),
     });

@@ -1,5 +1,8 @@
 /** IronLB controller: assigns external IPs to LoadBalancer Services. Composition root. */
 import { MonitoringServer } from "../lib/adapters/http-server.js";
+import { collectDefaultMetrics } from "prom-client";
+import { exposedGc, HeapTrim } from "../lib/adapters/heap-trim.js";
+import { realTimers } from "../lib/adapters/timers.js";
 import { ironlbVersion, loadApiClient } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
 import { hostname } from "node:os";
@@ -111,7 +114,10 @@ async function main(): Promise<void> {
     maxSockets: CONCURRENCY + 12,
   });
 
-  const metrics = new ControllerMetrics();
+  // Heap back to the OS after a mass deletion (lib/adapters/heap-trim.ts; needs --expose-gc).
+  const trim = new HeapTrim({ gc: exposedGc(), timers: realTimers });
+  const metrics = new ControllerMetrics((inUse) => trim.observe(inUse));
+  collectDefaultMetrics({ register: metrics.registry }); // heap, external, RSS: docs/benchmarks.md
   const options = {
     kc,
     namespace: flags.namespace,
@@ -150,6 +156,7 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string): void => {
     log.info("stopping", { reason: signal });
+    trim.stop();
     void Promise.resolve(runner.stop())
       .then(() => monitoring.stop())
       .then(() => process.exit(0));

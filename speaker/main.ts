@@ -1,5 +1,8 @@
 /** IronLB speaker: answers ARP/NDP for the IPs this node owns. Composition root. */
 import { EventRecorder } from "../lib/adapters/events.js";
+import { collectDefaultMetrics } from "prom-client";
+import { exposedGc, HeapTrim } from "../lib/adapters/heap-trim.js";
+import { realTimers } from "../lib/adapters/timers.js";
 import { MonitoringServer } from "../lib/adapters/http-server.js";
 import { ironlbVersion, loadApiClient } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
@@ -132,6 +135,9 @@ async function main(): Promise<void> {
     log,
   });
   const metrics = new SpeakerMetrics(node, () => announcer.counters());
+  collectDefaultMetrics({ register: metrics.registry }); // heap, external, RSS: docs/benchmarks.md
+  // Heap back to the OS after a mass deletion (lib/adapters/heap-trim.ts; needs --expose-gc).
+  const trim = new HeapTrim({ gc: exposedGc(), timers: realTimers });
   const events = new EventRecorder(kc, "metallb-speaker", node);
   const bgp = bgpSide(flags, {
     kc,
@@ -165,7 +171,10 @@ async function main(): Promise<void> {
     status: new SpeakerStatusWriter(kc, flags.namespace, node),
     events,
     failover,
-    onPlan: (plans) => metrics.setPlan(plans),
+    onPlan: (plans) => {
+      metrics.setPlan(plans);
+      trim.observe(plans.size);
+    },
     ...(bgp && { onView: (view, nodes) => bgp.setView(view, nodes) }),
   });
   const interfaces = new InterfaceWatcher({
@@ -203,6 +212,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     log.info("stopping: handing over at once", { reason: signal });
     announcer.stop();
+    trim.stop();
     failover.stop();
     ownerLeases.stop();
     speaker.stop();

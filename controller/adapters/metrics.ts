@@ -6,6 +6,10 @@ import type { PoolSet } from "../core/pool-set.js";
 
 export class ControllerMetrics {
   readonly registry = new Registry();
+
+  /** `onInUse`: told the addresses in use after each change (and 0 when a term ends). */
+  constructor(private readonly onInUse?: (addresses: number) => void) {}
+
   private readonly inUse = new Gauge({
     name: "metallb_allocator_addresses_in_use_total",
     help: "Number of IP addresses in use, per pool",
@@ -59,19 +63,23 @@ export class ControllerMetrics {
   leading(yes: boolean): void {
     this.leader.set(yes ? 1 : 0);
     this.leaderTransitions.inc();
+    if (!yes) this.onInUse?.(0); // the stopped term's caches are let go
   }
 
   poolsChanged(set: PoolSet, allocator: Allocator): void {
     this.inUse.reset();
     this.total.reset();
+    let inUse = 0;
     for (const pool of set.pools) {
       const c = allocator.counts(pool.name);
       if (!c) continue;
       const used = c.assignedIPv4 + c.assignedIPv6;
+      inUse += Number(used);
       this.inUse.set({ pool: pool.name }, toStatusCount(used));
       this.total.set({ pool: pool.name }, toStatusCount(used + c.availableIPv4 + c.availableIPv6));
     }
     this.invalidPools.set(set.errors.size);
+    this.onInUse?.(inUse);
   }
 
   /**

@@ -14,6 +14,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Both binaries run as the image runs them: MALLOC_ARENA_MAX (Dockerfile ENV) and the Node/V8 flags
+# of the chart, the manifests and the Dockerfile (docs/benchmarks.md, "Memory settings").
+node_cmd=(env MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --optimize-for-size --expose-gc)
 lab="${root}/.lab"
 # shellcheck source=test/lab/common.sh
 source "${root}/test/lab/common.sh"
@@ -80,7 +83,7 @@ net_raw_only=(setpriv --bounding-set=-all,+net_raw --inh-caps=-all --no-new-priv
 
 start_controller() {
   local name=${1:-controller}
-  start "${name}" ironlb-cp "${no_caps[@]}" node "${root}/dist/controller/main.js" \
+  start "${name}" ironlb-cp "${no_caps[@]}" "${node_cmd[@]}" "${root}/dist/controller/main.js" \
     --kubeconfig "${lab}/kubeconfig-controller" --metrics-host "$(controller_host "${name}")" \
     --leader-elect-identity "${name}" --leader-elect-lease-duration 3 \
     --leader-elect-renew-deadline 2.5 --leader-elect-retry-period 0.25
@@ -119,7 +122,7 @@ start_speaker() {
   [[ -d "${frr}/run" ]] && grep -q 'name: bgppeers.metallb.io' "${root}/manifests/ironlb-native.yaml" && bgp=(--bgp-frr-config "${frr}/frr.conf" --bgp-frr-vty-socket "${frr}/run"
     --bgp-vtysh "$(command -v vtysh)")
   # As the chart runs it (charts/ironlb/templates/speaker.yaml): a 1 MiB young generation.
-  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" ${bgp[0]:+--groups frrvty} node --max-semi-space-size=1 "${root}/dist/speaker/main.js" --node-name "${n}" \
+  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" ${bgp[0]:+--groups frrvty} "${node_cmd[@]}" "${root}/dist/speaker/main.js" --node-name "${n}" \
     --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1 \
     --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}" "${bgp[@]}"
 }

@@ -14,6 +14,15 @@ export interface RunningProcess {
   readonly exited: Promise<number | null>;
 }
 
+/** Node/V8 flags of both binaries, as the chart, manifests, Dockerfile and test/lab/ironlb.sh run them. */
+export const NODE_FLAGS = [
+  "--max-semi-space-size=1",
+  "--optimize-for-size",
+  "--expose-gc",
+] as const;
+/** The environment the image sets for both binaries (Dockerfile ENV): two glibc malloc arenas. */
+export const NODE_ENV = { MALLOC_ARENA_MAX: "2" } as const;
+
 export function startTs(
   name: string,
   entry: string,
@@ -23,12 +32,13 @@ export function startTs(
   mkdirSync(join(labDir, "logs"), { recursive: true });
   const logPath = join(labDir, "logs", `${name}.log`);
   const log = createWriteStream(logPath, { flags: "a" });
-  // A built entry (dist/**/*.js) runs on plain node, as the lab runs it; sources through tsx.
-  const loader = entry.endsWith(".js") ? [] : ["--import", "tsx"];
+  // A built entry (dist/**/*.js) runs on plain node with the lab's flags; sources through tsx.
+  const loader = entry.endsWith(".js") ? NODE_FLAGS : ["--import", "tsx"];
   const argv = [...wrap, process.execPath, ...loader, join(repoRoot, entry), ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const child: ChildProcess = spawn(cmd, rest, {
     cwd: repoRoot,
+    env: { ...process.env, ...(entry.endsWith(".js") ? NODE_ENV : {}) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.pipe(log);

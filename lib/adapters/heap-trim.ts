@@ -1,0 +1,82 @@
+/**
+ * Gives heap back to the OS after a process's caches shrank a lot (a mass deletion of Services).
+ *
+ * V8 collects its old generation only when allocation pushes it to. After 5,000 Services are
+ * deleted an idle controller or speaker allocates almost nothing, so the dead records, and the
+ * heap pages they fill, stay in RSS (measured before this: controller 179 MiB 15 s after deleting
+ * 5,000 Services against 62 MiB idle; docs/benchmarks.md). The binaries run with `--expose-gc`
+ * (chart, manifests, Dockerfile, lab): `observe(size)` is told the size of the caches (addresses
+ * in use, planned IPs) and, once the size has settled for `settleMs`, asks V8 for one full
+ * collection when it fell to at most half of its peak since the last collection and by at least
+ * `minDrop` entries; at most once per `minGapMs`. A full collection of a 150 MiB heap blocks the
+ * event loop for about 0.1 s, so it is kept to these large drops. Without `gc` it does nothing.
+ */
+import type { TimerHandle, Timers } from "./timers.js";
+
+export type HeapTrimOptions = {
+  /** `globalThis.gc` (present with `--expose-gc`). */
+  readonly gc: (() => void) | undefined;
+  readonly timers: Timers;
+  /** Quiet time after the last change before deciding (ms). */
+  readonly settleMs?: number;
+  /** Smallest drop from the peak (entries) worth a collection. */
+  readonly minDrop?: number;
+  /** Least time between two collections (ms). */
+  readonly minGapMs?: number;
+  readonly onTrim?: (from: number, to: number) => void;
+};
+
+/** `globalThis.gc` as a plain synchronous full collection, when node runs with `--expose-gc`. */
+export function exposedGc(): (() => void) | undefined {
+  const gc = globalThis.gc;
+  return gc && ((): void => void gc());
+}
+
+export class HeapTrim {
+  private peak = 0;
+  private size = 0;
+  private lastGc = Number.NEGATIVE_INFINITY;
+  private timer: TimerHandle | undefined;
+  private readonly settleMs: number;
+  private readonly minDrop: number;
+  private readonly minGapMs: number;
+
+  constructor(private readonly opts: HeapTrimOptions) {
+    this.settleMs = opts.settleMs ?? 5_000;
+    this.minDrop = opts.minDrop ?? 1_000;
+    this.minGapMs = opts.minGapMs ?? 30_000;
+  }
+
+  /** The caches now hold `size` entries. */
+  observe(size: number): void {
+    this.size = size;
+    this.peak = Math.max(this.peak, size);
+    if (!this.opts.gc || !this.worthIt()) return this.cancel();
+    const now = this.opts.timers.now();
+    const at = Math.max(now + this.settleMs, this.lastGc + this.minGapMs);
+    this.cancel();
+    this.timer = this.opts.timers.setTimeout(() => this.trim(), at - now);
+  }
+
+  stop(): void {
+    this.cancel();
+  }
+
+  private worthIt(): boolean {
+    return this.peak - this.size >= this.minDrop && this.size * 2 <= this.peak;
+  }
+
+  private trim(): void {
+    this.timer = undefined;
+    if (!this.worthIt()) return;
+    this.opts.gc?.();
+    this.lastGc = this.opts.timers.now();
+    this.opts.onTrim?.(this.peak, this.size);
+    this.peak = this.size;
+  }
+
+  private cancel(): void {
+    if (this.timer) this.opts.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
