@@ -19,7 +19,8 @@ const IP = "198.18.0.200";
 
 const kinds = ["Service", "EndpointSlice", "Node", "IPAddressPool", "L2Advertisement", "ConfigMap"];
 
-function world() {
+function world(opts: { failClaims?: number } = {}) {
+  let failClaims = opts.failClaims ?? 0;
   const fakes = new Map([...kinds, "ServiceL2Status"].map((k) => [k, new FakeKind()]));
   const kind = (k: string): FakeKind => fakes.get(k) as FakeKind;
   const writes: string[] = [];
@@ -50,6 +51,7 @@ function world() {
     status: {
       claim: (svc) => {
         writes.push(`claim ${svc.name}`);
+        if (failClaims-- > 0) return Promise.reject(new Error("socket hang up"));
         kind("ServiceL2Status").emit("ADDED", record(svc, NODE));
         return Promise.resolve();
       },
@@ -117,8 +119,8 @@ const members = (...nodes: string[]): V1ConfigMap => ({
   },
 });
 
-async function started() {
-  const w = world();
+async function started(opts: { failClaims?: number } = {}) {
+  const w = world(opts);
   w.kind("Node").emit("ADDED", { metadata: { name: NODE } });
   w.kind("IPAddressPool").emit("ADDED", { metadata: { name: "p", namespace: NS } });
   w.kind("L2Advertisement").emit("ADDED", { metadata: { name: "a", namespace: NS } });
@@ -143,6 +145,17 @@ test("a Service with an endpoint here is announced, claimed once and reported on
   assert.deepEqual(w.writes, ["claim web"], "no status churn once the record is there");
   assert.deepEqual(w.events, ["nodeAssigned"]);
   assert.equal(w.plans(), plansBefore, "no pass without a change");
+  w.speaker.stop();
+});
+
+test("a status write that fails is written again by a later pass, without any new event", async () => {
+  const w = await started({ failClaims: 2 });
+  w.kind("Service").emit("ADDED", service("web", IP));
+  w.kind("EndpointSlice").emit("ADDED", slice("web"));
+  await settle(w.timers, 5_000);
+  assert.deepEqual(w.writes, ["claim web", "claim web", "claim web"]);
+  await settle(w.timers, 5_000);
+  assert.equal(w.writes.length, 3, "no write once the record is there");
   w.speaker.stop();
 });
 
