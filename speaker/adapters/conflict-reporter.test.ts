@@ -4,7 +4,7 @@ import { createLogger } from "../../lib/adapters/logger.js";
 import { ConflictReporter } from "./conflict-reporter.js";
 import type { AddressConflictReport } from "./l2-announcer.js";
 import type { AddressConflictTrace } from "./speaker-status.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 const VIP = "198.18.0.200";
 const FORGED = "02:00:00:00:66:66";

@@ -12,7 +12,7 @@ import { describe } from "../../lib/adapters/reflector.js";
 import type { AddressConflictReport } from "./l2-announcer.js";
 import { RateGate } from "./rate-gate.js";
 import type { AddressConflictTrace } from "./speaker-status.js";
-import { realTimers, type Timers } from "./timers.js";
+import { realTimers, type Timers } from "../../lib/adapters/timers.js";
 
 export interface ConflictedService {
   /** `namespace/name`. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { LinkInfo } from "../core/interface-choice.js";
 import { InterfaceScanError, InterfaceWatcher, parseIfInet6, readLinks } from "./interfaces.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 const IF_INET6 = [
   "00000000000000000000000000000001 01 80 10 80       lo",

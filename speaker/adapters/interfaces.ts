@@ -8,7 +8,7 @@ import { access, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { formatIp, ipFromBytes } from "../../lib/core/ip.js";
 import { globMatcher, type LinkInfo } from "../core/interface-choice.js";
-import { realTimers, type TimerHandle, type Timers } from "./timers.js";
+import { realTimers, type TimerHandle, type Timers } from "../../lib/adapters/timers.js";
 
 export interface LinkPaths {
   readonly sysClassNet: string;

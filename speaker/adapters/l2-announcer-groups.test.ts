@@ -10,7 +10,7 @@ import { FakeFrameSocket } from "../core/testing/fake-frame-socket.js";
 import { L2Announcer } from "./l2-announcer.js";
 import { KernelMulticastGroups } from "./multicast-groups.js";
 import { FakeMembershipKernel } from "./testing/fake-membership-kernel.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 // ff02::1:ff + the low 24 bits of the address (RFC 4291 2.7.1), written by hand.
 const VIP6 = "2001:db8:18::200";

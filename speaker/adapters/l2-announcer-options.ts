@@ -5,7 +5,7 @@ import type { ConflictEvidence } from "../core/responder.js";
 import type { ClaimTiming, ConflictOutcome } from "./address-claims.js";
 import type { AnnouncerLink, L2AnnouncerError } from "./link-sockets.js";
 import type { MulticastGroups } from "./multicast-groups.js";
-import type { Timers } from "./timers.js";
+import type { Timers } from "../../lib/adapters/timers.js";
 
 /**
  * A foreign MAC claimed one of our IPs on `iface`. `outcome.phase` `probing`: nothing was

@@ -53,7 +53,7 @@ import type {
   L2AnnouncerOptions,
   SetOwnedOptions,
 } from "./l2-announcer-options.js";
-import { realTimers, type TimerHandle, type Timers } from "./timers.js";
+import { realTimers, type TimerHandle, type Timers } from "../../lib/adapters/timers.js";
 
 export { L2AnnouncerError, type AnnouncerLink, type ClaimPhase };
 export type { AddressConflictReport, L2AnnouncerOptions, SetOwnedOptions };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 import { OwnerLeasePoll } from "./owner-lease-poll.js";
 
 const flush = async (): Promise<void> => {

@@ -12,7 +12,7 @@ import { K8sLeaseApi } from "../../lib/adapters/k8s-lease-api.js";
 import type { Logger } from "../../lib/adapters/logger.js";
 import { LEASE_PREFIX } from "../../lib/api/speaker-lease.js";
 import { describe } from "../../lib/adapters/reflector.js";
-import { realTimers, type TimerHandle, type Timers } from "./timers.js";
+import { realTimers, type TimerHandle, type Timers } from "../../lib/adapters/timers.js";
 
 const READ_DEADLINE_MS = 900;
 

@@ -7,7 +7,7 @@ import { FakeFrameSocket } from "../core/testing/fake-frame-socket.js";
 import { L2Announcer } from "./l2-announcer.js";
 import type { AnnouncerLink } from "./link-sockets.js";
 import { OwnerProbe } from "./owner-probe.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 // Golden (sha256sum, core/testing/election-golden.ts): for 198.18.0.200 node1 wins, node3 is next.
 const VIP = "198.18.0.200";

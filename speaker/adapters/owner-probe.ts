@@ -24,7 +24,7 @@ import type { FailoverMetrics } from "./failover-metrics.js";
 import type { L2AnnouncerError } from "./link-sockets.js";
 import { LinkSockets, type AnnouncerLink, type OpenLink } from "./link-sockets.js";
 import { PcapFrameSocket } from "./pcap-frame-socket.js";
-import { realTimers, type TimerHandle, type Timers } from "./timers.js";
+import { realTimers, type TimerHandle, type Timers } from "../../lib/adapters/timers.js";
 
 /** Answers to this node, and announcements (ARP in either form, NA to all-nodes). */
 export const ownerProbeFilter = (mac: string): string =>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RateGate } from "./rate-gate.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 test("one pass per key per interval; the next pass tells how many were refused", () => {
   const timers = new ManualTimers();

@@ -4,7 +4,7 @@
  * IPs, so the table is bounded by what this node owned lately; closed keys are pruned once their
  * interval is over.
  */
-import type { Timers } from "./timers.js";
+import type { Timers } from "../../lib/adapters/timers.js";
 
 interface Closed {
   until: number;

@@ -11,7 +11,7 @@ import type { ResourceRef } from "../../lib/adapters/k8s-source.js";
 import { FakeKind } from "../../lib/adapters/testing/fake-kind.js";
 import { IFF, type LinkInfo } from "../core/interface-choice.js";
 import { Speaker } from "./speaker.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 const NODE = "node1";
 const NS = "metallb-system";

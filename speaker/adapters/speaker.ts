@@ -22,7 +22,7 @@ import type { OwnerProbe } from "./owner-probe.js";
 import { apiSource, type SourceFor, SpeakerCaches } from "./speaker-caches.js";
 import type { SpeakerStatusWriter } from "./speaker-status.js";
 import { StatusSync } from "./status-sync.js";
-import { realTimers, type TimerHandle, type Timers } from "./timers.js";
+import { realTimers, type TimerHandle, type Timers } from "../../lib/adapters/timers.js";
 
 export interface SpeakerOptions {
   readonly kc: ApiClient;

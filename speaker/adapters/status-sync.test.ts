@@ -5,7 +5,7 @@ import type { Election } from "../core/election.js";
 import type { IpPlan } from "../core/announcements.js";
 import type { StatusRecord } from "../core/status-plan.js";
 import { MAX_STATUS_WRITES, STATUS_WRITE_DEADLINE_MS, StatusSync } from "./status-sync.js";
-import { ManualTimers } from "./testing/manual-timers.js";
+import { ManualTimers } from "../../lib/adapters/testing/manual-timers.js";
 
 const NODE = "node1";
 

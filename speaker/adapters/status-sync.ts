@@ -17,7 +17,7 @@ import {
   type StatusRecord,
 } from "../core/status-plan.js";
 import type { SpeakerStatusWriter } from "./speaker-status.js";
-import { realTimers, type Timers } from "./timers.js";
+import { realTimers, type Timers } from "../../lib/adapters/timers.js";
 
 /**
  * ServiceL2Status writes in flight at once; the rest wait for a later pass (the plan is level-

@@ -12,7 +12,7 @@ import {
   type L2AnnouncerOptions,
 } from "../l2-announcer.js";
 import type { MulticastGroups } from "../multicast-groups.js";
-import { ManualTimers } from "./manual-timers.js";
+import { ManualTimers } from "../../../lib/adapters/testing/manual-timers.js";
 
 export const MAC0 = "02:00:00:00:00:0b";
 export const MAC1 = "02:00:00:00:01:0b";

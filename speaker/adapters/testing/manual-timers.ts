@@ -1,2 +1,0 @@
-/** `ManualTimers` (lib/adapters/testing/), where the speaker's tests import them. */
-export { ManualTimers } from "../../../lib/adapters/testing/manual-timers.js";
