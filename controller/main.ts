@@ -2,6 +2,7 @@
 import { MonitoringServer } from "../lib/adapters/http-server.js";
 import { collectDefaultMetrics } from "prom-client";
 import { exposedGc, HeapTrim } from "../lib/adapters/heap-trim.js";
+import { loadMallocTrim } from "../lib/adapters/malloc-trim.js";
 import { realTimers } from "../lib/adapters/timers.js";
 import { ironlbVersion, loadApiClient } from "../lib/adapters/kubeconfig.js";
 import { createLogger } from "../lib/adapters/logger.js";
@@ -115,7 +116,11 @@ async function main(): Promise<void> {
   });
 
   // Heap back to the OS after a mass deletion (lib/adapters/heap-trim.ts; needs --expose-gc).
-  const trim = new HeapTrim({ gc: exposedGc(), timers: realTimers });
+  const trim = new HeapTrim({
+    gc: exposedGc(),
+    trimMalloc: loadMallocTrim(log),
+    timers: realTimers,
+  });
   const metrics = new ControllerMetrics((inUse) => trim.observe(inUse));
   collectDefaultMetrics({ register: metrics.registry }); // heap, external, RSS: docs/benchmarks.md
   const options = {

@@ -2,6 +2,7 @@
 import { EventRecorder } from "../lib/adapters/events.js";
 import { collectDefaultMetrics } from "prom-client";
 import { exposedGc, HeapTrim } from "../lib/adapters/heap-trim.js";
+import { loadMallocTrim } from "../lib/adapters/malloc-trim.js";
 import { realTimers } from "../lib/adapters/timers.js";
 import { MonitoringServer } from "../lib/adapters/http-server.js";
 import { ironlbVersion, loadApiClient } from "../lib/adapters/kubeconfig.js";
@@ -137,7 +138,11 @@ async function main(): Promise<void> {
   const metrics = new SpeakerMetrics(node, () => announcer.counters());
   collectDefaultMetrics({ register: metrics.registry }); // heap, external, RSS: docs/benchmarks.md
   // Heap back to the OS after a mass deletion (lib/adapters/heap-trim.ts; needs --expose-gc).
-  const trim = new HeapTrim({ gc: exposedGc(), timers: realTimers });
+  const trim = new HeapTrim({
+    gc: exposedGc(),
+    trimMalloc: loadMallocTrim(log),
+    timers: realTimers,
+  });
   const events = new EventRecorder(kc, "metallb-speaker", node);
   const bgp = bgpSide(flags, {
     kc,

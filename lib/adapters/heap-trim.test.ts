@@ -100,3 +100,19 @@ test("heap trim: stop cancels a pending collection", () => {
   timers.advance(60_000);
   assert.equal(runs, 0);
 });
+
+test("heap trim: the C heap is trimmed right after each full collection, not before", () => {
+  const timers = new ManualTimers();
+  const calls: string[] = [];
+  const trim = new HeapTrim({
+    gc: () => calls.push(`gc@${timers.now()}`),
+    trimMalloc: () => calls.push(`malloc_trim@${timers.now()}`) > 0,
+    timers,
+  });
+  trim.observe(5_000);
+  trim.observe(0);
+  timers.advance(4_999);
+  assert.deepEqual(calls, []);
+  timers.advance(1);
+  assert.deepEqual(calls, ["gc@5000", "malloc_trim@5000"]);
+});

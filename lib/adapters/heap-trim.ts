@@ -10,12 +10,18 @@
  * collection when it fell to at most half of its peak since the last collection and by at least
  * `minDrop` entries; at most once per `minGapMs`. A full collection of a 150 MiB heap blocks the
  * event loop for about 0.1 s, so it is kept to these large drops. Without `gc` it does nothing.
+ *
+ * Right after that collection `trimMalloc` (malloc_trim(0), lib/adapters/malloc-trim.ts) gives
+ * back the C heap's free pages: glibc keeps chunks freed by V8's off-heap allocations, libuv and
+ * OpenSSL in its arenas, which is what stayed in RSS above idle once the V8 heap had shrunk.
  */
 import type { TimerHandle, Timers } from "./timers.js";
 
 export type HeapTrimOptions = {
   /** `globalThis.gc` (present with `--expose-gc`). */
   readonly gc: (() => void) | undefined;
+  /** Gives the C heap's free pages back to the OS, after `gc` (`loadMallocTrim()`). */
+  readonly trimMalloc?: (() => boolean) | undefined;
   readonly timers: Timers;
   /** Quiet time after the last change before deciding (ms). */
   readonly settleMs?: number;
@@ -70,6 +76,7 @@ export class HeapTrim {
     this.timer = undefined;
     if (!this.worthIt()) return;
     this.opts.gc?.();
+    this.opts.trimMalloc?.();
     this.lastGc = this.opts.timers.now();
     this.opts.onTrim?.(this.peak, this.size);
     this.peak = this.size;
