@@ -176,4 +176,16 @@ test("Leases and ServiceL2Status records read the same slimmed", () => {
   ];
   for (const s of statuses)
     assert.deepEqual(readStatusRecord(slimL2Status(s)), readStatusRecord(s));
+  // A record created before its status was written: the labels name it, and it says so.
+  assert.deepEqual(readStatusRecord(statuses[0]!), {
+    service: "ns/a",
+    node: "node1",
+    interfaces: [],
+    unwritten: true,
+  });
+  assert.deepEqual(readStatusRecord(statuses[1]!), {
+    service: "ns/b",
+    node: "node2",
+    interfaces: ["eth0"],
+  });
 });

@@ -32,6 +32,7 @@ export function readStatusRecord(obj: ServiceL2Status): StatusRecord | undefined
     service: `${namespace}/${name}`,
     node: obj.status?.node ?? labels[L2_STATUS_LABELS.node],
     interfaces: (obj.status?.interfaces ?? []).map((i) => i.name),
+    ...(obj.status?.node === undefined ? { unwritten: true } : {}),
   };
 }
 

@@ -19,21 +19,46 @@ const IP = "198.18.0.200";
 
 const kinds = ["Service", "EndpointSlice", "Node", "IPAddressPool", "L2Advertisement", "ConfigMap"];
 
-function world(opts: { failClaims?: number } = {}) {
+type WorldOptions = {
+  /** Claims that fail before writing anything. */
+  failClaims?: number;
+  /** Claims that create the record (labels only, as speaker-status.ts does) and then fail. */
+  failStatusPatches?: number;
+  links?: readonly LinkInfo[];
+};
+
+function world(opts: WorldOptions = {}) {
   let failClaims = opts.failClaims ?? 0;
+  let failStatusPatches = opts.failStatusPatches ?? 0;
   const fakes = new Map([...kinds, "ServiceL2Status"].map((k) => [k, new FakeKind()]));
   const kind = (k: string): FakeKind => fakes.get(k) as FakeKind;
   const writes: string[] = [];
   const owned: string[][] = [];
   const events: string[] = [];
   let plans = 0;
-  const record = (svc: { namespace: string; name: string }, node?: string) => ({
+  const record = (
+    svc: { namespace: string; name: string },
+    node?: string,
+    interfaces: readonly string[] = ["eth0"],
+  ) => ({
     metadata: { name: `l2-${svc.name}`, namespace: NS },
     status: {
       node,
       serviceName: svc.name,
       serviceNamespace: svc.namespace,
-      interfaces: [{ name: "eth0" }],
+      interfaces: interfaces.map((name) => ({ name })),
+    },
+  });
+  /** The record as created before its status is patched in: only labels name node and Service. */
+  const createdOnly = (svc: { namespace: string; name: string }, node: string) => ({
+    metadata: {
+      name: `l2-${svc.name}`,
+      namespace: NS,
+      labels: {
+        "metallb.io/node": node,
+        "metallb.io/service-name": svc.name,
+        "metallb.io/service-namespace": svc.namespace,
+      },
     },
   });
   const timers = new ManualTimers();
@@ -49,10 +74,14 @@ function world(opts: { failClaims?: number } = {}) {
     },
     lease: { healthy: () => true },
     status: {
-      claim: (svc) => {
+      claim: (svc, interfaces) => {
         writes.push(`claim ${svc.name}`);
         if (failClaims-- > 0) return Promise.reject(new Error("socket hang up"));
-        kind("ServiceL2Status").emit("ADDED", record(svc, NODE));
+        if (failStatusPatches-- > 0) {
+          kind("ServiceL2Status").emit("ADDED", createdOnly(svc, NODE));
+          return Promise.reject(new Error("socket hang up"));
+        }
+        kind("ServiceL2Status").emit("ADDED", record(svc, NODE, interfaces));
         return Promise.resolve();
       },
       remove: (svc) => {
@@ -119,13 +148,13 @@ const members = (...nodes: string[]): V1ConfigMap => ({
   },
 });
 
-async function started(opts: { failClaims?: number } = {}) {
+async function started(opts: WorldOptions = {}) {
   const w = world(opts);
   w.kind("Node").emit("ADDED", { metadata: { name: NODE } });
   w.kind("IPAddressPool").emit("ADDED", { metadata: { name: "p", namespace: NS } });
   w.kind("L2Advertisement").emit("ADDED", { metadata: { name: "a", namespace: NS } });
   w.kind("ConfigMap").emit("ADDED", members(NODE));
-  w.speaker.setLinks([LINK]);
+  w.speaker.setLinks(opts.links ?? [LINK]);
   w.speaker.start();
   await settle(w.timers, 100);
   assert.equal(w.speaker.ready(), true);
@@ -156,6 +185,19 @@ test("a status write that fails is written again by a later pass, without any ne
   assert.deepEqual(w.writes, ["claim web", "claim web", "claim web"]);
   await settle(w.timers, 5_000);
   assert.equal(w.writes.length, 3, "no write once the record is there");
+  w.speaker.stop();
+});
+
+test("a claim whose status write fails after the record was created is written again (no interfaces)", async () => {
+  // Announced on no interface (all excluded, as in bench/speaker-memory-offline): the created
+  // record, labels only, names this node with no interfaces; it must not pass for a written one.
+  const w = await started({ failStatusPatches: 1, links: [] });
+  w.kind("Service").emit("ADDED", service("web", IP));
+  w.kind("EndpointSlice").emit("ADDED", slice("web"));
+  await settle(w.timers, 5_000);
+  assert.deepEqual(w.writes, ["claim web", "claim web"]);
+  await settle(w.timers, 5_000);
+  assert.equal(w.writes.length, 2, "no write once the status is there");
   w.speaker.stop();
 });
 

@@ -45,6 +45,19 @@ const cases: [string, Partial<StatusInput>, ReturnType<typeof statusActions>][] 
     [{ kind: "claim", service: "ns/a", interfaces: ["eth0"], reason: "other-node" }],
   ],
   [
+    "announced on no interface, our record created but its status never written: claim",
+    {
+      announcing: new Map([["ns/a", []]]),
+      records: [{ ...rec("ns/a", "node1", []), unwritten: true }],
+    },
+    [{ kind: "claim", service: "ns/a", interfaces: [], reason: "unwritten" }],
+  ],
+  [
+    "announced on no interface, our record written with none: nothing",
+    { announcing: new Map([["ns/a", []]]), records: [rec("ns/a", "node1", [])] },
+    [],
+  ],
+  [
     "announced on other interfaces than recorded: claim",
     { announcing: new Map([["ns/a", ["eth1"]]]), records: [rec("ns/a", "node1", ["eth0"])] },
     [{ kind: "claim", service: "ns/a", interfaces: ["eth1"], reason: "interfaces" }],

@@ -24,6 +24,11 @@ export interface StatusRecord {
   /** The node it names (status.node, else the node label); undefined when neither is set. */
   readonly node: string | undefined;
   readonly interfaces: readonly string[];
+  /**
+   * The record exists but its status was never written (created, then the status write failed):
+   * only its labels name the node. Not a finished claim, even with the same (no) interfaces.
+   */
+  readonly unwritten?: boolean;
 }
 
 export interface StatusInput {
@@ -41,8 +46,8 @@ export type StatusAction =
       readonly kind: "claim";
       readonly service: string;
       readonly interfaces: readonly string[];
-      /** Why: no record, another node's record, or this node's with other interfaces. */
-      readonly reason: "missing" | "other-node" | "interfaces";
+      /** Why: no record, another node's, this node's with no status yet or other interfaces. */
+      readonly reason: "missing" | "other-node" | "unwritten" | "interfaces";
     }
   | {
       readonly kind: "remove";
@@ -64,6 +69,8 @@ export function statusActions(input: StatusInput): StatusAction[] {
     if (!record) actions.push({ kind: "claim", service, interfaces, reason: "missing" });
     else if (record.node !== node)
       actions.push({ kind: "claim", service, interfaces, reason: "other-node" });
+    else if (record.unwritten)
+      actions.push({ kind: "claim", service, interfaces, reason: "unwritten" });
     else if (!sameList(record.interfaces, interfaces))
       actions.push({ kind: "claim", service, interfaces, reason: "interfaces" });
   }
