@@ -25,15 +25,17 @@ const resource = { group: METALLB_GROUP, version: "v1beta1", plural: "servicel2s
 /** The Service key (`namespace/name`), node and interfaces a ServiceL2Status records. */
 export function readStatusRecord(obj: ServiceL2Status): StatusRecord | undefined {
   const labels = obj.metadata?.labels ?? {};
-  const namespace = obj.status?.serviceNamespace ?? labels[L2_STATUS_LABELS.serviceNamespace];
-  const name = obj.status?.serviceName ?? labels[L2_STATUS_LABELS.serviceName];
+  const status = obj.status ?? {};
+  const namespace = status.serviceNamespace ?? labels[L2_STATUS_LABELS.serviceNamespace];
+  const name = status.serviceName ?? labels[L2_STATUS_LABELS.serviceName];
   if (!namespace || !name) return undefined; // not one of ours
-  return {
+  const record = {
     service: `${namespace}/${name}`,
-    node: obj.status?.node ?? labels[L2_STATUS_LABELS.node],
-    interfaces: (obj.status?.interfaces ?? []).map((i) => i.name),
-    ...(obj.status?.node === undefined ? { unwritten: true } : {}),
+    node: status.node ?? labels[L2_STATUS_LABELS.node],
+    interfaces: (status.interfaces ?? []).map((i) => i.name),
   };
+  // Created, but the status write that follows never landed: the labels alone name the node.
+  return status.node === undefined ? { ...record, unwritten: true } : record;
 }
 
 /**
