@@ -3,11 +3,18 @@
  * stay open and carry the events `put`/`remove` make, API discovery for KubernetesObjectApi, and
  * writes (create, patch, delete) that are stored and echoed. Plain HTTP on 127.0.0.1. It lets the
  * speaker-memory-offline benchmark hold 5,000 Services in a real speaker process without a lab.
+ * A watch from a resourceVersion first gets the events after it, as the apiserver sends them
+ * (the last HISTORY events are kept; older is 410 Gone): a re-list under load must not lose the
+ * events made between its list and its watch (a record deleted then would stay in the cache).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
+type Change = { rv: number; plural: string; line: string };
+
+/** Events kept for watches that start from an older resourceVersion. */
+const HISTORY = 50_000;
 
 const RESOURCES: Record<string, { kind: string; name: string; namespaced: boolean }[]> = {
   "/api/v1": [
@@ -41,6 +48,7 @@ export class FakeApiServer {
   private readonly store = new Map<string, Map<string, Obj>>();
   private readonly watchers = new Map<string, Set<ServerResponse>>();
   private rv = 1;
+  private history: Change[] = [];
 
   /** Bookmarks every 30 s, as the apiserver sends them: a quiet watch is not a dead one. */
   private readonly bookmarks: NodeJS.Timeout;
@@ -100,8 +108,23 @@ export class FakeApiServer {
   }
 
   private tell(plural: string, type: string, obj: Obj): void {
-    for (const w of this.watchers.get(plural) ?? [])
-      w.write(`${JSON.stringify({ type, object: obj })}\n`);
+    const line = `${JSON.stringify({ type, object: obj })}\n`;
+    this.history.push({ rv: Number(obj.metadata?.resourceVersion), plural, line });
+    if (this.history.length > 2 * HISTORY) this.history = this.history.slice(-HISTORY);
+    for (const w of this.watchers.get(plural) ?? []) w.write(line);
+  }
+
+  /** What a watch of `plural` from `from` missed, or a 410 when that is older than the history. */
+  private since(plural: string, from: number): string {
+    const oldest = this.history[0]?.rv ?? this.rv + 1;
+    if (from + 1 < oldest) {
+      const gone = { kind: "Status", code: 410, reason: "Expired", message: "too old" };
+      return `${JSON.stringify({ type: "ERROR", object: gone })}\n`;
+    }
+    return this.history
+      .filter((c) => c.plural === plural && c.rv > from)
+      .map((c) => c.line)
+      .join("");
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -129,6 +152,8 @@ export class FakeApiServer {
     if (req.method === "GET" && key === undefined) {
       if (url.searchParams.get("watch") === "true") {
         res.writeHead(200, { "content-type": "application/json" });
+        const from = Number(url.searchParams.get("resourceVersion") ?? "");
+        if (Number.isInteger(from) && from > 0) res.write(this.since(plural, from));
         const set = this.watchers.get(plural) ?? new Set();
         this.watchers.set(plural, set.add(res));
         res.on("close", () => set.delete(res));
