@@ -76,6 +76,11 @@ export class K8sClusterWriter implements ClusterWriter {
     });
   }
 
+  forgetEvents(key: string): void {
+    const [namespace = "", name = ""] = key.split("/");
+    this.events.forget(namespace, name);
+  }
+
   async writeService(write: ServiceWrite): Promise<Result<void, WriteFailure>> {
     try {
       const annotations =

@@ -68,6 +68,7 @@ test("a pending Service gets the address a deleted one frees", async () => {
   await loop.idle();
   assert.deepEqual(cluster.ingress(), { "default/second": "198.18.0.200" });
   assert.equal(loop.pending, 0);
+  assert.deepEqual(cluster.forgotten, ["default/first"], "the deleted one's Events are let go");
 });
 
 test("a failed write is retried with a doubling backoff; its events follow the write", async () => {

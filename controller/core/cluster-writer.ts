@@ -57,4 +57,6 @@ export interface ClusterWriter {
   writeService(write: ServiceWrite): Promise<Result<void, WriteFailure>>;
   /** Best effort and aggregated: never blocks or fails the reconcile that reports it. */
   recordEvent(ref: ServiceRef, event: EventSpec): void;
+  /** Service `key` (`namespace/name`) was deleted: what was kept to aggregate its Events goes. */
+  forgetEvents(key: string): void;
 }

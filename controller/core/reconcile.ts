@@ -131,6 +131,7 @@ export async function reconcileService(
   }
   state.cleared.delete(key);
   if (view) for (const event of decision.events) writer.recordEvent(view.ref, event);
+  else writer.forgetEvents(key);
   return { outcome: OK, freed };
 }
 

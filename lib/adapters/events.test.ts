@@ -115,3 +115,24 @@ test("aggregated: one Event per object and reason per window, repeats patch its 
     server.close();
   }
 });
+
+test("aggregated: a deleted object's series are forgotten at once; other objects' stay", async () => {
+  const creates: string[] = [];
+  const kc = {
+    create: (_path: string, body: { involvedObject: { name: string }; reason: string }) => {
+      creates.push(`${body.involvedObject.name} ${body.reason}`);
+      return Promise.resolve({ metadata: { name: `ev.${creates.length}` } });
+    },
+    patch: () => Promise.resolve(undefined),
+  } as unknown as ApiClient;
+  const timers = new ManualTimers();
+  const recorder = new EventRecorder(kc, "test", "node1", { aggregateWindowMs: 600_000, timers });
+  const ref = (name: string) => ({ kind: "Service", apiVersion: "v1", namespace: "ns", name });
+  await recorder.record(ref("a"), "Normal", "IPAllocated", "one");
+  await recorder.record(ref("b"), "Normal", "IPAllocated", "one");
+  recorder.forget("ns", "a");
+  recorder.forget("ns", "never-seen");
+  await recorder.record(ref("a"), "Normal", "IPAllocated", "two");
+  await recorder.record(ref("b"), "Normal", "IPAllocated", "two");
+  assert.deepEqual(creates, ["a IPAllocated", "b IPAllocated", "a IPAllocated"]);
+});

@@ -41,6 +41,8 @@ const events = (namespace: string, name?: string): string =>
   resourcePath({ group: "", version: "v1", plural: "events", namespace, name });
 
 interface Series {
+  /** `namespace/name` of the object. */
+  readonly object: string;
   readonly namespace: string;
   readonly first: number;
   /** Name of the Event once created. */
@@ -57,6 +59,8 @@ export class EventRecorder {
   private readonly waiting: (() => void)[] = [];
   /** Aggregated series by object, type and reason, oldest first. */
   private readonly series = new Map<string, Series>();
+  /** Series keys by object (`namespace/name`): `forget` drops a deleted object's at once. */
+  private readonly byObject = new Map<string, Set<string>>();
   private readonly timers: Timers;
   private readonly now: () => Date;
 
@@ -78,7 +82,8 @@ export class EventRecorder {
     }
     const now = this.now();
     this.expire(now.getTime() - window);
-    const key = `${ref.namespace}/${ref.name}/${ref.uid ?? ""}/${type}/${reason}`;
+    const object = `${ref.namespace}/${ref.name}`;
+    const key = `${object}/${ref.uid ?? ""}/${type}/${reason}`;
     const known = this.series.get(key);
     if (known) {
       known.count++;
@@ -89,24 +94,44 @@ export class EventRecorder {
     }
     const created = this.create(ref, type, reason, message);
     const series: Series = {
+      object,
       namespace: ref.namespace,
       first: now.getTime(),
       name: created.catch(() => undefined),
       ...{ count: 1, written: 1, message, last: now, flushing: false },
     };
     this.series.set(key, series);
+    this.byObject.set(object, (this.byObject.get(object) ?? new Set<string>()).add(key));
     // A series whose Event was never created starts again with the next repeat.
     void series.name.then((name) => {
-      if (name === undefined && this.series.get(key) === series) this.series.delete(key);
+      if (name === undefined && this.series.get(key) === series) this.drop(key, series);
     });
     await created;
+  }
+
+  /**
+   * The object was deleted: its series go now instead of at the end of their window (a new
+   * object of that name has another uid, so they could never be repeated). With 5,000 Services
+   * deleted they were 4 MiB of heap kept for 10 minutes, or until the next Event.
+   */
+  forget(namespace: string, name: string): void {
+    const object = `${namespace}/${name}`;
+    for (const key of this.byObject.get(object) ?? []) this.series.delete(key);
+    this.byObject.delete(object);
   }
 
   private expire(before: number): void {
     for (const [key, s] of this.series) {
       if (s.first >= before) break;
-      this.series.delete(key);
+      this.drop(key, s);
     }
+  }
+
+  private drop(key: string, s: Series): void {
+    this.series.delete(key);
+    const keys = this.byObject.get(s.object);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byObject.delete(s.object);
   }
 
   private scheduleFlush(s: Series): void {

@@ -88,6 +88,13 @@ export class FakeCluster implements ClusterWriter {
     this.events.push({ key: `${ref.namespace}/${ref.name}`, reason: event.reason });
   }
 
+  /** Services whose Events were forgotten (deleted), in order. */
+  readonly forgotten: string[] = [];
+
+  forgetEvents(key: string): void {
+    this.forgotten.push(key);
+  }
+
   /** Where each Service's ingress stands now. */
   ingress(): Record<string, string> {
     const out: Record<string, string> = {};
