@@ -7,6 +7,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpcap-dev pyt
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Our AF_PACKET addon (a file: dependency, built by node-gyp during npm ci, links libpcap).
+COPY native native
 # Without the assert in npm cap, a link losing carrier stops the socket instead of aborting.
 RUN CXXFLAGS=-DNDEBUG npm ci
 COPY tsconfig.json tsconfig.build.json ./
@@ -33,6 +35,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 frr 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
+# node_modules/@ironlb/frame-socket links to it: sources and the built addon.
+COPY --from=build /app/native native
 COPY --from=build /app/dist dist
 COPY package.json ./
 # Two glibc malloc arenas instead of 8 per core: less freed memory kept per thread (docs/benchmarks.md).
