@@ -6,9 +6,9 @@ FROM node:20-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpcap-dev python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-# Our malloc_trim addon (a file: dependency, built by node-gyp during npm ci).
-COPY native/malloc-trim native/malloc-trim
 COPY package.json package-lock.json ./
+# Our addons (file: dependencies, built by node-gyp during npm ci): AF_PACKET (links libpcap), malloc_trim.
+COPY native native
 # Without the assert in npm cap, a link losing carrier stops the socket instead of aborting.
 RUN CXXFLAGS=-DNDEBUG npm ci
 COPY tsconfig.json tsconfig.build.json ./
@@ -35,9 +35,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 frr 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
+# node_modules/@ironlb/* link to these: sources and the built addons.
+COPY --from=build /app/native native
 COPY --from=build /app/dist dist
-# node_modules/@ironlb/malloc-trim links to it: sources and the built addon.
-COPY --from=build /app/native/malloc-trim native/malloc-trim
 COPY package.json ./
 # Two glibc malloc arenas instead of 8 per core: less freed memory kept per thread (docs/benchmarks.md).
 ENV MALLOC_ARENA_MAX=2

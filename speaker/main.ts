@@ -13,7 +13,7 @@ import { err, ok, type Result } from "../lib/core/result.js";
 import { DEFAULT_EXCLUDE } from "./core/interface-choice.js";
 import { L2_TIMING_FLAGS, parseL2Timing, type L2Timing } from "./core/l2-timing-flags.js";
 import { InterfaceWatcher } from "./adapters/interfaces.js";
-import { L2Announcer } from "./adapters/l2-announcer.js";
+import { FramePath } from "./adapters/frame-path.js";
 import { LeaseKeeper } from "./adapters/lease-keeper.js";
 import { apiLeaseVersion, OwnerLeasePoll } from "./adapters/owner-lease-poll.js";
 import { SpeakerMetrics } from "./adapters/metrics.js";
@@ -24,6 +24,9 @@ import { eligibleInterfaces } from "./core/interface-choice.js";
 import { Speaker } from "./adapters/speaker.js";
 import { SpeakerStatusWriter } from "./adapters/speaker-status.js";
 import { BGP_FLAGS, bgpSide } from "./adapters/bgp/wiring.js";
+
+/** Ahead of the node's ordinary work for a CPU when a frame arrives (docs/benchmarks.md). */
+const FRAME_PATH_NICENESS = -10;
 
 const FLAGS = {
   "node-name": { env: "METALLB_NODE_NAME", default: "", help: "this node's name (required)" },
@@ -123,7 +126,9 @@ async function main(): Promise<void> {
   });
 
   const { garpRefreshMs, probeBackoffMaxMs } = timing;
-  const announcer = new L2Announcer({
+  // Answers ARP/NDP in its own thread, whatever this one is busy with (frame-path-worker.ts).
+  const announcer = new FramePath({
+    niceness: FRAME_PATH_NICENESS,
     announce: { refreshMs: garpRefreshMs },
     claims: { backoffMaxMs: probeBackoffMaxMs },
     onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
     },
   });
   await monitoring.start(flags["metrics-host"], Number(flags["metrics-port"]));
+  announcer.start();
   await interfaces.rescan();
   interfaces.start();
   lease.start();
@@ -216,15 +222,15 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string): void => {
     log.info("stopping: handing over at once", { reason: signal });
-    announcer.stop();
+    const silent = announcer.stop(); // nothing answered any more before the Lease says we left
     trim.stop();
     failover.stop();
     ownerLeases.stop();
     speaker.stop();
     bgp?.stop();
     interfaces.stop();
-    void lease
-      .stop()
+    void silent
+      .then(() => lease.stop())
       .then(() => monitoring.stop())
       .then(() => process.exit(0));
   };

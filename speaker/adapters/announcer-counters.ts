@@ -35,10 +35,6 @@ export interface AnnouncerCounters {
   readonly drops: Readonly<Partial<Record<AnnouncerDropReason, number>>>;
 }
 
-const bump = <K>(map: Map<K, number>, key: K): void => {
-  map.set(key, (map.get(key) ?? 0) + 1);
-};
-
 export class CounterSet {
   framesReceived = 0;
   probesSent = 0;
@@ -49,24 +45,35 @@ export class CounterSet {
   readonly #responses = new Map<string, number>();
   readonly #gratuitous = new Map<string, number>();
   readonly #drops = new Map<AnnouncerDropReason, number>();
+  #bumps = 0;
+
+  /** Grows with every count: a snapshot taken at the same version is the same. */
+  get version(): number {
+    return this.#bumps + this.framesReceived + this.probesSent + this.sendErrors;
+  }
 
   request(ip: string): void {
-    bump(this.#requests, ip);
+    this.#bump(this.#requests, ip);
   }
   response(ip: string): void {
-    bump(this.#responses, ip);
+    this.#bump(this.#responses, ip);
   }
   gratuitous(ip: string): void {
-    bump(this.#gratuitous, ip);
+    this.#bump(this.#gratuitous, ip);
   }
   conflict(ip: string, phase: "probing" | "announcing"): void {
-    bump(this.#conflicts, `${ip}|${phase}`);
+    this.#bump(this.#conflicts, `${ip}|${phase}`);
   }
   defense(ip: string): void {
-    bump(this.#defenses, ip);
+    this.#bump(this.#defenses, ip);
   }
   drop(reason: AnnouncerDropReason): void {
-    bump(this.#drops, reason);
+    this.#bump(this.#drops, reason);
+  }
+
+  #bump<K>(map: Map<K, number>, key: K): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+    this.#bumps++;
   }
 
   snapshot(): AnnouncerCounters {

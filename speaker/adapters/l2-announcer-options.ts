@@ -22,7 +22,7 @@ export interface AddressConflictReport {
 }
 
 export interface L2AnnouncerOptions {
-  /** Opens an interface's socket; default libpcap with a kernel filter (`openPcapSocket`). */
+  /** Opens an interface's socket; default an AF_PACKET socket with a kernel filter (`openPacketSocket`). */
   readonly openSocket?: (link: AnnouncerLink) => FrameSocket;
   /** Multicast membership; default the kernel's (`KernelMulticastGroups`). */
   readonly groups?: MulticastGroups;
@@ -35,6 +35,12 @@ export interface L2AnnouncerOptions {
    */
   readonly claims?: Partial<ClaimTiming>;
   readonly onConflict?: (conflict: AddressConflictReport) => void;
+  /**
+   * Sees every frame the kernel filter passed (ARP, NS, NA; not our own), after it was answered:
+   * for pieces that listen next to the sockets, such as a data-path probe's replies. The bytes
+   * are valid until it returns (`FrameHandler`).
+   */
+  readonly tap?: (iface: string, frame: Uint8Array) => void;
   /** Interfaces that cannot be opened, sends and group joins that fail. */
   readonly onError?: (err: L2AnnouncerError) => void;
 }

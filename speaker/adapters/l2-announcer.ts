@@ -13,7 +13,7 @@
  * `onConflict`. Peer speakers' MACs (`setPeerMacs`) are never a conflict.
  *
  * For IPv6 the solicited-node group of each IP is joined on its interfaces (see
- * ./multicast-groups.ts for why, given that libpcap already runs promiscuous).
+ * ./multicast-groups.ts for why).
  * Nothing happens before the first `setOwned`; `stop()` closes everything.
  */
 import { AnnounceSchedule, DEFAULT_ANNOUNCE_OPTIONS } from "../core/announce-schedule.js";
@@ -39,7 +39,7 @@ import { CounterSet, type AnnouncerCounters } from "./announcer-counters.js";
 import {
   L2AnnouncerError,
   LinkSockets,
-  openPcapSocket,
+  openPacketSocket,
   type AnnouncerLink,
   type OpenLink,
 } from "./link-sockets.js";
@@ -92,7 +92,7 @@ export class L2Announcer {
     this.#observer = { ownMacs: new Set(), peerMacs: new Set(), watched: this.#claims.watched };
     this.#schedule = new AnnounceSchedule({ ...DEFAULT_ANNOUNCE_OPTIONS, ...options.announce });
     this.#sockets = new LinkSockets({
-      open: options.openSocket ?? openPcapSocket,
+      open: options.openSocket ?? openPacketSocket,
       onFrame: (from, frame) => this.#onFrame(from, frame),
       onError: (err, during) => {
         if (during === "send") this.#counters.sendErrors++;
@@ -135,6 +135,16 @@ export class L2Announcer {
     return this.#counters.snapshot();
   }
 
+  /** Grows whenever a counter does: tells whether `counters()` changed without building it. */
+  countersVersion(): number {
+    return this.#counters.version;
+  }
+
+  /** Sends a frame on an open interface (`tap`'s counterpart); false when none or refused. */
+  send(iface: string, frame: Uint8Array): boolean {
+    return this.#sockets.send(iface, frame, "");
+  }
+
   /** Stops answering and announcing, leaves the groups, closes the sockets. Idempotent. */
   stop(): void {
     if (this.#stopped) return;
@@ -160,10 +170,9 @@ export class L2Announcer {
   }
 
   /**
-   * Once per process, when the first socket is open and what is due went out: has V8 compile the
-   * receive path before requests arrive (../core/responder-priming.ts): 20-40 ms of CPU. Not
-   * earlier: opening a socket loads the libpcap binding, and loading a module can make V8 drop
-   * code compiled before (under a loader such as tsx it does).
+   * Once per process, when the first socket is open and what is due went out: V8 compiles the
+   * receive path (../core/responder-priming.ts, 20-40 ms). Not earlier: loading the libpcap
+   * binding can make V8 drop code compiled before (under a loader such as tsx it does).
    */
   static #primeOnce(): void {
     if (L2Announcer.#primed) return;
@@ -214,10 +223,7 @@ export class L2Announcer {
     }
   }
 
-  /**
-   * Ends probe windows and holds that are over (announcing, probing again), sends what is due,
-   * and sets the timer for what is next.
-   */
+  /** Ends probe windows and holds that are over, sends what is due, sets the next timer. */
   #tick(): void {
     const now = this.#timers.now();
     const moved = this.#claims.advance(now);
@@ -258,6 +264,7 @@ export class L2Announcer {
       ? { iface: name, mac, owned, ipv6Source: ipv6LinkLocal }
       : { iface: name, mac, owned };
     this.#act(decideReceived(received, ctx));
+    this.#options.tap?.(name, frame);
   }
 
   /** Sends a reply before counting it: the count can wait, the asker is waiting. */

@@ -4,7 +4,8 @@
  * that fails is reported and tried again on the next `sync`.
  */
 import type { FrameSocket } from "../core/frame-socket.js";
-import { NEIGHBOR_FILTER, PcapFrameSocket } from "./pcap-frame-socket.js";
+import { PacketFrameSocket } from "./packet-frame-socket.js";
+import { NEIGHBOR_FILTER } from "./pcap-frame-socket.js";
 
 /** An interface the announcer may use. */
 export interface AnnouncerLink {
@@ -29,13 +30,13 @@ export class L2AnnouncerError extends Error {
   }
 }
 
-/** Our neighbor traffic, minus what we sent ourselves (libpcap sees outgoing frames too). */
+/** Our neighbor traffic, minus what we sent ourselves (a packet socket sees outgoing frames too). */
 export const neighborFilterFor = (mac: string): string =>
   `(${NEIGHBOR_FILTER}) and not ether src ${mac}`;
 
-/** The default: libpcap on the interface, filtered in the kernel. */
-export function openPcapSocket(link: AnnouncerLink): FrameSocket {
-  const socket = new PcapFrameSocket(link.name, neighborFilterFor(link.mac));
+/** The default: an AF_PACKET socket on the interface (our addon), filtered in the kernel. */
+export function openPacketSocket(link: AnnouncerLink): FrameSocket {
+  const socket = new PacketFrameSocket(link.name, neighborFilterFor(link.mac));
   socket.open();
   return socket;
 }

@@ -2,10 +2,10 @@
  * IPv6 multicast group membership on an interface, held through the kernel (IPV6_JOIN_GROUP on a
  * UDP socket that never sends nor reads). Joining a solicited-node group makes the kernel add the
  * group MAC to the NIC's filter and send MLD reports, so MLD-snooping switches forward Neighbor
- * Solicitations for our IPs to this port. The NIC filter alone would not need it: libpcap is
- * opened in promiscuous mode by npm `cap` (pcap_set_promisc(1), unconditionally), but a switch
- * that snoops MLD only forwards a group to ports that reported it, as MetalLB's NDP responder
- * also knows (it joins the same groups).
+ * Solicitations for our IPs to this port. Both are needed: the speaker's AF_PACKET sockets are
+ * not promiscuous (./packet-frame-socket.ts), so the NIC must accept the group's MAC, and a
+ * switch that snoops MLD only forwards a group to ports that reported it, as MetalLB's NDP
+ * responder also knows (it joins the same groups).
  *
  * Memberships are counted per (interface, group): two IPs sharing a solicited-node group (same
  * low 24 bits) join once and leave when both are gone. A socket holds a limited number of

@@ -15,6 +15,7 @@ import { type ClusterView, type IpPlan, ownedBy } from "../core/announcements.js
 import { IncrementalPlanner } from "../core/incremental-plan.js";
 import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
 import { ConflictReporter } from "./conflict-reporter.js";
+import type { LinkLayer } from "./frame-path.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 import { Membership } from "./membership.js";
@@ -30,7 +31,10 @@ export interface SpeakerOptions {
   readonly namespace: string;
   readonly exclude: readonly string[];
   readonly log: Logger;
-  readonly announcer: Pick<L2Announcer, "setOwned" | "setPeerMacs">;
+  /** The frame path (frame-path.ts): status writes wait for its `applied()`. */
+  readonly announcer: Pick<L2Announcer, "setOwned" | "setPeerMacs"> & {
+    readonly applied?: LinkLayer["applied"];
+  };
   readonly lease: Pick<LeaseKeeper, "healthy">;
   readonly status: Pick<SpeakerStatusWriter, "claim" | "remove" | "recordConflict">;
   readonly events: Pick<EventRecorder, "record">;
@@ -110,6 +114,9 @@ export class Speaker {
       ...{ node, log, events, status: opts.status, timers },
       uidOf: (key) => this.caches.uidOf(key),
       takeoverReason: (key) => opts.failover?.reasonOf(key),
+      ...(opts.announcer.applied && {
+        applied: () => opts.announcer.applied?.() ?? Promise.resolve(),
+      }),
     });
   }
 

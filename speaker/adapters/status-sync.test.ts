@@ -30,7 +30,7 @@ function owning(n: number) {
   return { plans, owned };
 }
 
-function rig() {
+function rig(applied?: () => Promise<void>) {
   const timers = new ManualTimers();
   const started: string[] = [];
   const pending: (() => void)[] = [];
@@ -57,6 +57,7 @@ function rig() {
     },
     uidOf: () => "uid",
     timers,
+    ...(applied && { applied }),
   });
   return { timers, started, pending, events, sync };
 }
@@ -120,4 +121,23 @@ test("nodeAssigned once per Service this node starts announcing; no writes while
   assert.deepEqual(r.started, ["remove s0"], "its record goes when it stops announcing");
   r.sync.sync(input(one, []));
   assert.deepEqual(r.events, ["s0", "s0"], "announcing again is reported again");
+});
+
+test("each write waits for the frame path to apply what this node announces", async () => {
+  let inForce = (): void => undefined;
+  let asked = 0;
+  const r = rig(() => {
+    asked++;
+    return new Promise<void>((resolve) => (inForce = resolve));
+  });
+  const recorded: StatusRecord[] = [{ service: "ns/s0", node: NODE, interfaces: ["eth0"] }];
+  const none = { plans: new Map<string, IpPlan>(), owned: new Map<string, readonly string[]>() };
+  assert.equal(r.sync.sync({ ...input(none, recorded), services: new Set(["ns/s0"]) }), true);
+  await flush();
+  assert.equal(asked, 1);
+  assert.deepEqual(r.started, [], "the release is not written while the IP may still be answered");
+  assert.equal(r.sync.inFlight, 1, "the write holds its place while it waits");
+  inForce();
+  await flush();
+  assert.deepEqual(r.started, ["remove s0"]);
 });

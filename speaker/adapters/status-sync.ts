@@ -38,6 +38,12 @@ export interface StatusSyncOptions {
   readonly timers?: Timers;
   /** Why this node took a Service over, when it did (the `nodeAssigned` message names it). */
   readonly takeoverReason?: (key: string) => string | undefined;
+  /**
+   * Resolves once what this node last announced is in force where frames are answered (the
+   * frame path's `applied()`): each write waits for it, so the cluster hears of a release only
+   * once nothing here answers for the IP any more.
+   */
+  readonly applied?: () => Promise<void>;
 }
 
 export interface StatusInput {
@@ -96,6 +102,7 @@ export class StatusSync {
     const svc = split(action.service);
     let timer: ReturnType<Timers["setTimeout"]> | undefined;
     try {
+      if (this.opts.applied) await this.opts.applied();
       const write =
         action.kind === "claim"
           ? this.opts.status.claim(svc, action.interfaces)

@@ -75,11 +75,12 @@ $(tail -n 10 "${lab}/logs/${name}.log")"
 }
 
 # The privileges the manifests give (charts/ironlb/templates/{controller,speaker}.yaml): the
-# speaker runs as root with only CAP_NET_RAW (capabilities drop ALL, add NET_RAW), the controller
+# speaker runs as root with only CAP_NET_RAW and CAP_SYS_NICE (capabilities drop ALL, add NET_RAW,
+# SYS_NICE: its frame path's receiving threads run SCHED_FIFO), the controller
 # with none; neither can gain more (allowPrivilegeEscalation: false = no_new_privs).
 # test/e2e/least-privilege.test.ts checks the running processes.
 no_caps=(setpriv --bounding-set=-all --inh-caps=-all --no-new-privs)
-net_raw_only=(setpriv --bounding-set=-all,+net_raw --inh-caps=-all --no-new-privs)
+speaker_caps=(setpriv --bounding-set=-all,+net_raw,+sys_nice --inh-caps=-all --no-new-privs)
 
 start_controller() {
   local name=${1:-controller}
@@ -122,7 +123,7 @@ start_speaker() {
   [[ -d "${frr}/run" ]] && grep -q 'name: bgppeers.metallb.io' "${root}/manifests/ironlb-native.yaml" && bgp=(--bgp-frr-config "${frr}/frr.conf" --bgp-frr-vty-socket "${frr}/run"
     --bgp-vtysh "$(command -v vtysh)")
   # As the chart runs it (charts/ironlb/templates/speaker.yaml): a 1 MiB young generation.
-  start "speaker-${n}" "ironlb-${n}" "${net_raw_only[@]}" ${bgp[0]:+--groups frrvty} "${node_cmd[@]}" "${root}/dist/speaker/main.js" --node-name "${n}" \
+  start "speaker-${n}" "ironlb-${n}" "${speaker_caps[@]}" ${bgp[0]:+--groups frrvty} "${node_cmd[@]}" "${root}/dist/speaker/main.js" --node-name "${n}" \
     --kubeconfig "${lab}/kubeconfig-speaker" --metrics-host 127.0.0.1 \
     --probe-backoff-max-ms "${IRONLB_LAB_PROBE_BACKOFF_MAX_MS:-4000}" "${bgp[@]}"
 }

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "frame_socket",
+      "sources": ["src/frame_socket.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"],
+      "link_settings": { "libraries": ["-lpcap"] }
+    }
+  ]
+}
