@@ -1,26 +1,35 @@
 /*
  * Link-layer frames for IronLB's speaker: one AF_PACKET socket per interface, with a classic BPF
- * filter in the kernel, read by a libuv poll handle on the event loop of the thread that opened
- * it (a worker thread's own loop when opened in a worker: npm `cap` polls on the main thread's
- * loop whatever thread opens it, which is why this exists).
+ * filter in the kernel, read by a dedicated thread (receiver.c) that answers the common neighbor
+ * request itself (answer.c) and hands every frame to the event loop of the thread that opened
+ * the socket (a worker thread's own loop when opened in a worker).
  *
  *   open(ifname, filter, buffer, onFrame) -> handle
  *       filter: a libpcap filter expression, compiled here for Ethernet (pcap_compile, no
  *       capture opened) and attached with SO_ATTACH_FILTER, so frames it rejects never leave
- *       the kernel. Each frame received is copied into `buffer` and `onFrame(length)` is called
- *       (length capped at the buffer's size); the bytes are valid until the next call.
+ *       the kernel. Each frame received is copied into `buffer` and `onFrame(length, answered)`
+ *       is called (length capped at the buffer's size; answered: the receiving thread already
+ *       sent the answer of setAnswers' table); the bytes are valid until the next call.
  *       Not promiscuous: the interface delivers what is addressed to it, broadcast, and the
  *       multicast groups the host joined (the speaker joins its solicited-node groups).
+ *   setAnswers(handle, mac, ipv6Source, v4, v6)   what the receiving thread answers from now
+ *       on: mac (6 bytes), ipv6Source (16 bytes or null), v4 / v6 (addresses, 4 / 16 bytes each).
+ *   answerFor(frame, mac, ipv6Source, v4, v6) -> Buffer | null   the same, for one frame.
+ *   receiver(handle) -> { priority, answers, dropped }   the thread's scheduling ("fifo": SCHED_FIFO
+ *       1; "nice": niceness -10; "none"), answers sent, frames not handed over (queue full).
  *   send(handle, buffer, length)   one whole Ethernet frame, FCS excluded; throws on refusal.
- *   close(handle)                  stops delivery at once; idempotent.
+ *   close(handle)                  stops and joins the receiving thread: no frame after it.
  *
  * Errors thrown carry code IRONLB_ERR_FRAME_SOCKET and name the interface and the call.
  * A socket left open is closed when its handle is collected, or when the thread's environment
- * goes away (async cleanup hook: the poll handle is closed before the loop is).
+ * goes away (async cleanup hook: the thread is joined, the async handle closed before the loop).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <uv.h>
+
+#include "answer.h"
+#include "receiver.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +46,7 @@
 #include <unistd.h>
 
 #define ERROR_CODE "IRONLB_ERR_FRAME_SOCKET"
-/* Frames handled per wake-up before other work on the loop gets a turn (the poll fires again). */
+/* Frames handed to JS per wake-up before other work on the loop gets a turn (woken again). */
 #define MAX_BATCH 64
 #define RECEIVE_BUFFER_BYTES (1 << 20)
 #define SNAPLEN 65535
@@ -45,7 +54,8 @@
 typedef struct {
   int fd;
   char ifname[IF_NAMESIZE];
-  uv_poll_t poll;
+  uv_async_t wake; /* the receiving thread queued frames */
+  receiver rx;
   napi_env env;
   napi_ref on_frame;
   napi_ref buffer;
@@ -54,7 +64,7 @@ typedef struct {
   napi_async_context async;
   napi_async_cleanup_hook_handle cleanup;
   int closing;   /* close started: no more delivery */
-  int closed;    /* poll handle closed, fd closed */
+  int closed;    /* thread joined, async handle closed, fd closed */
   int finalized; /* JS handle collected: free once closed */
 } frame_socket;
 
@@ -77,15 +87,22 @@ static void on_closed(uv_handle_t *handle) {
   if (s->finalized) free(s);
 }
 
-/* Stops delivery now; the poll handle and the fd go in on_closed. */
+/* Stops delivery now and joins the receiving thread; the async handle and the fd go in on_closed. */
 static void stop_socket(frame_socket *s) {
   if (s->closing) return;
   s->closing = 1;
-  uv_poll_stop(&s->poll);
+  receiver_stop(&s->rx);
   napi_delete_reference(s->env, s->on_frame);
   napi_delete_reference(s->env, s->buffer);
   napi_async_destroy(s->env, s->async);
-  uv_close((uv_handle_t *)&s->poll, on_closed);
+  uv_close((uv_handle_t *)&s->wake, on_closed);
+}
+
+/* on_closed for a socket whose open failed before its cleanup hook was added. */
+static void on_closed_unregistered(uv_handle_t *handle) {
+  frame_socket *s = handle->data;
+  close(s->fd);
+  free(s);
 }
 
 static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
@@ -103,10 +120,12 @@ static void on_finalize(napi_env env, void *data, void *hint) {
 }
 
 /* Hands one received frame to JS; false when JS threw (reported as uncaught). */
-static int deliver(frame_socket *s, napi_value callback, napi_value receiver, size_t length) {
-  napi_value arg, result;
-  napi_create_uint32(s->env, (uint32_t)length, &arg);
-  if (napi_make_callback(s->env, s->async, receiver, callback, 1, &arg, &result) == napi_ok)
+static int deliver(frame_socket *s, napi_value callback, napi_value global, size_t length,
+                   int answered) {
+  napi_value argv[2], result;
+  napi_create_uint32(s->env, (uint32_t)length, &argv[0]);
+  napi_get_boolean(s->env, answered, &argv[1]);
+  if (napi_make_callback(s->env, s->async, global, callback, 2, argv, &result) == napi_ok)
     return 1;
   napi_value exception;
   if (napi_get_and_clear_last_exception(s->env, &exception) == napi_ok)
@@ -114,28 +133,33 @@ static int deliver(frame_socket *s, napi_value callback, napi_value receiver, si
   return 0;
 }
 
-/* Reads what is queued (up to MAX_BATCH frames), each handed to onFrame as it is read. */
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  (void)events;
+/* Called on the receiving thread: wakes the opening thread's loop. */
+static void notify(void *arg) {
+  frame_socket *s = arg;
+  uv_async_send(&s->wake);
+}
+
+/* Hands the queued frames (up to MAX_BATCH) to onFrame, each copied into the JS buffer. */
+static void on_wake(uv_async_t *handle) {
   frame_socket *s = handle->data;
   if (s->closing) return;
   napi_handle_scope scope;
   napi_open_handle_scope(s->env, &scope);
-  napi_value callback, receiver;
+  napi_value callback, global;
   napi_get_reference_value(s->env, s->on_frame, &callback);
-  napi_get_global(s->env, &receiver); /* napi_make_callback wants an object */
-  for (int i = 0; i < MAX_BATCH && !s->closing; i++) {
-    /* MSG_TRUNC: the frame's real length even when the buffer is shorter. */
-    ssize_t n = recv(s->fd, s->data, s->size, MSG_DONTWAIT | MSG_TRUNC);
-    if (n < 0) {
-      /* ENETDOWN is reported once when the link goes down; the socket works when it is up. */
-      if (errno == EINTR || errno == ENETDOWN) continue;
-      break; /* EAGAIN: drained. Anything else is reported by the next recv too. */
-    }
-    size_t length = (size_t)n < s->size ? (size_t)n : s->size;
-    if (!deliver(s, callback, receiver, length)) break;
+  napi_get_global(s->env, &global); /* napi_make_callback wants an object */
+  int i = 0;
+  for (; i < MAX_BATCH && !s->closing; i++) {
+    size_t length;
+    int answered;
+    const uint8_t *frame = receiver_peek(&s->rx, &length, &answered);
+    if (!frame) break;
+    if (length > s->size) length = s->size;
+    memcpy(s->data, frame, length);
+    receiver_release(&s->rx);
+    if (!deliver(s, callback, global, length, answered)) break;
   }
-  (void)status;
+  if (i == MAX_BATCH && !s->closing) uv_async_send(&s->wake); /* more may be queued */
   napi_close_handle_scope(s->env, scope);
 }
 
@@ -228,20 +252,25 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   frame_socket *s = calloc(1, sizeof *s);
   if (!s || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      uv_poll_init(loop, &s->poll, fd) != 0) {
+      uv_async_init(loop, &s->wake, on_wake) != 0) {
     free(s);
     close(fd);
-    return throw_error(env, ifname, "poll setup", ENOMEM);
+    return throw_error(env, ifname, "event loop setup", ENOMEM);
   }
   s->fd = fd;
   s->env = env;
   s->data = data;
   s->size = size;
-  s->poll.data = s;
+  s->wake.data = s;
   memcpy(s->ifname, ifname, sizeof ifname);
-  napi_value handle = make_handle(env, s, argv[2], argv[3]);
-  uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  return handle;
+  err = receiver_start(&s->rx, fd, notify, s);
+  if (err != 0) {
+    s->closing = 1;
+    s->finalized = 1; /* no JS handle: on_closed frees */
+    uv_close((uv_handle_t *)&s->wake, on_closed_unregistered);
+    return throw_error(env, ifname, "receiving thread", err);
+  }
+  return make_handle(env, s, argv[2], argv[3]);
 }
 
 static frame_socket *get_socket(napi_env env, napi_value handle) {
@@ -284,11 +313,89 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int get_bytes(napi_env env, napi_value value, const uint8_t **data, size_t *size) {
+  void *bytes;
+  if (napi_get_buffer_info(env, value, &bytes, size) != napi_ok) return 0;
+  *data = bytes;
+  return 1;
+}
+
+/* A table from (mac, ipv6Source | null, v4, v6) at argv; NULL (thrown) when they are not that. */
+static answer_table *table_from(napi_env env, napi_value *argv) {
+  const uint8_t *mac, *source = NULL, *v4, *v6;
+  size_t mac_size, source_size = 16, v4_size, v6_size;
+  napi_valuetype source_type;
+  napi_typeof(env, argv[1], &source_type);
+  if (!get_bytes(env, argv[0], &mac, &mac_size) || mac_size != 6 ||
+      (source_type != napi_null && !get_bytes(env, argv[1], &source, &source_size)) ||
+      source_size != 16 || !get_bytes(env, argv[2], &v4, &v4_size) || v4_size % 4 != 0 ||
+      !get_bytes(env, argv[3], &v6, &v6_size) || v6_size % 16 != 0) {
+    napi_throw_type_error(env, ERROR_CODE,
+                          "answers: mac (6 bytes), ipv6Source (16 bytes or null), v4 (4 bytes "
+                          "each), v6 (16 bytes each)");
+    return NULL;
+  }
+  answer_table *table = answer_table_new(mac, source, v4, v4_size / 4, v6, v6_size / 16);
+  if (!table) napi_throw_error(env, ERROR_CODE, "answers: out of memory");
+  return table;
+}
+
+static napi_value js_set_answers(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  frame_socket *s = argc == 5 ? get_socket(env, argv[0]) : NULL;
+  if (!s) return NULL;
+  if (s->closing) return throw_error(env, s->ifname, "setAnswers on a closed socket", 0);
+  answer_table *table = table_from(env, argv + 1);
+  if (table) receiver_set_table(&s->rx, table);
+  return NULL;
+}
+
+static napi_value js_answer_for(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], result;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  const uint8_t *frame;
+  size_t length;
+  if (argc != 5 || !get_bytes(env, argv[0], &frame, &length)) {
+    napi_throw_type_error(env, ERROR_CODE, "answerFor(frame: Buffer, mac, ipv6Source, v4, v6)");
+    return NULL;
+  }
+  answer_table *table = table_from(env, argv + 1);
+  if (!table) return NULL;
+  uint8_t reply[ANSWER_MAX_LENGTH];
+  size_t n = answer_for(table, frame, length, reply);
+  free(table);
+  if (n == 0) napi_get_null(env, &result);
+  else napi_create_buffer_copy(env, n, reply, NULL, &result);
+  return result;
+}
+
+static napi_value js_receiver(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result, priority, answers, dropped;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  frame_socket *s = argc == 1 ? get_socket(env, argv[0]) : NULL;
+  if (!s) return NULL;
+  napi_create_object(env, &result);
+  napi_create_string_utf8(env, s->rx.priority, NAPI_AUTO_LENGTH, &priority);
+  napi_create_double(env, (double)atomic_load(&s->rx.answers), &answers);
+  napi_create_double(env, (double)atomic_load(&s->rx.dropped), &dropped);
+  napi_set_named_property(env, result, "priority", priority);
+  napi_set_named_property(env, result, "answers", answers);
+  napi_set_named_property(env, result, "dropped", dropped);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setAnswers", NULL, js_set_answers, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"answerFor", NULL, js_answer_for, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiver", NULL, js_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;
