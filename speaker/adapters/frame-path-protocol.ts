@@ -19,6 +19,7 @@
 import type { AnnounceOptions } from "../core/announce-schedule.js";
 import type { ClaimPhase, ClaimTiming } from "./address-claims.js";
 import type { AnnouncerCounters } from "./announcer-counters.js";
+import type { ReceiverPriority } from "./native-answers.js";
 import type { AddressConflictReport } from "./l2-announcer-options.js";
 import type { AnnouncerLink } from "./link-sockets.js";
 
@@ -67,4 +68,6 @@ export type FromFramePath =
   | { readonly kind: "failed"; readonly seq: number; readonly message: string }
   | { readonly kind: "conflict"; readonly report: AddressConflictReport }
   | { readonly kind: "error"; readonly error: ReportedError }
-  | { readonly kind: "counters"; readonly counters: AnnouncerCounters };
+  | { readonly kind: "counters"; readonly counters: AnnouncerCounters }
+  /** Once per frame path, from its first socket: how its receiving threads are scheduled. */
+  | { readonly kind: "receiver"; readonly iface: string; readonly priority: ReceiverPriority };

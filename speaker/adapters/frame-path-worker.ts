@@ -16,6 +16,7 @@ import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { FramePathConfig, FromFramePath, ToFramePath } from "./frame-path-protocol.js";
 import { L2Announcer } from "./l2-announcer.js";
+import { openPacketSocket } from "./link-sockets.js";
 
 const DEFAULT_COUNTERS_EVERY_MS = 250;
 
@@ -27,7 +28,16 @@ const post = (m: FromFramePath): void => {
   if (!closed) port.postMessage(m);
 };
 
+/** Reports the first socket's receiving thread priority (the same for every socket). */
+let receiverReported = false;
 const announcer = new L2Announcer({
+  openSocket: (link) => {
+    const socket = openPacketSocket(link);
+    const priority = socket.receiver()?.priority;
+    if (priority && !receiverReported) post({ kind: "receiver", iface: link.name, priority });
+    receiverReported ||= priority !== undefined;
+    return socket;
+  },
   ...(config.announce === undefined ? {} : { announce: config.announce }),
   ...(config.claims === undefined ? {} : { claims: config.claims }),
   onConflict: (report) => post({ kind: "conflict", report }),

@@ -35,7 +35,7 @@ export const neighborFilterFor = (mac: string): string =>
   `(${NEIGHBOR_FILTER}) and not ether src ${mac}`;
 
 /** The default: an AF_PACKET socket on the interface (our addon), filtered in the kernel. */
-export function openPacketSocket(link: AnnouncerLink): FrameSocket {
+export function openPacketSocket(link: AnnouncerLink): PacketFrameSocket {
   const socket = new PacketFrameSocket(link.name, neighborFilterFor(link.mac));
   socket.open();
   return socket;

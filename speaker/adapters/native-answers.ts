@@ -10,10 +10,12 @@ import { parseMac } from "../core/ethernet.js";
 
 export type Handle = object;
 
+/** "fifo": SCHED_FIFO priority 1; "nice": niceness -10 (SCHED_FIFO refused); "none": neither. */
+export type ReceiverPriority = "fifo" | "nice" | "none";
+
 /** The thread that receives for a socket: its scheduling, answers sent, frames not handed over. */
 export interface ReceiverInfo {
-  /** "fifo": SCHED_FIFO priority 1; "nice": niceness -10 (SCHED_FIFO refused); "none": neither. */
-  readonly priority: "fifo" | "nice" | "none";
+  readonly priority: ReceiverPriority;
   readonly answers: number;
   readonly dropped: number;
 }

@@ -167,6 +167,7 @@ test(
         [4, 4, 4, 4],
         "the native answers are counted in JS",
       );
+      assert.deepEqual(node.priorities, ["fifo"], "reported once: SCHED_FIFO as root");
     } finally {
       await node.stop();
     }
