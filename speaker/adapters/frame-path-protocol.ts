@@ -12,7 +12,7 @@
  * Ordering: both directions are FIFO (one message port). The frame path applies each command
  * when it reads it, between two frames, and acknowledges those with a `seq` once in force: after
  * the `applied` of an `owned` command that dropped an IP, no answer or announcement for that IP
- * leaves it. The speaker waits for that before it tells the cluster it released the IP.
+ * leaves it (the addon's receiving threads included: their tables are replaced before). The speaker waits for that before it tells the cluster it released the IP.
  *
  * Everything here is plain data (structured clone).
  */

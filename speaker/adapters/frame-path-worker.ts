@@ -4,7 +4,10 @@
  * event loop) that answers ARP requests and Neighbor Solicitations for the owned-IP table,
  * probes, announces and defends, driven by the speaker's commands and reporting back by message
  * (./frame-path-protocol.ts). Its event loop and V8 heap do nothing else, so an answer never
- * waits behind planning, API traffic or the main thread's garbage collection.
+ * waits behind planning, API traffic or the main thread's garbage collection. The common answer
+ * (a plain ARP request or NS for an announced IP) does not even wait for this thread: each
+ * socket's receiving thread in the addon sends it from the table the announcer keeps it
+ * (./answer-tables.ts), at SCHED_FIFO priority 1 (reported once: `receiver` message).
  *
  * A thread dies with its process: it never outlives the speaker.
  *
