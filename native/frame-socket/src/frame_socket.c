@@ -24,52 +24,21 @@
  * A socket left open is closed when its handle is collected, or when the thread's environment
  * goes away (async cleanup hook: the thread is joined, the async handle closed before the loop).
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
-#include <uv.h>
+#include "frame_socket.h"
+#include "packet_socket.h"
 
-#include "answer.h"
-#include "receiver.h"
-
-#include <arpa/inet.h>
 #include <errno.h>
-#include <linux/filter.h>
-#include <net/if_arp.h>
-#include <linux/if_ether.h>
-#include <netpacket/packet.h>
-#include <net/if.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define ERROR_CODE "IRONLB_ERR_FRAME_SOCKET"
 /* Frames handed to JS per wake-up before other work on the loop gets a turn (woken again). */
 #define MAX_BATCH 64
-#define RECEIVE_BUFFER_BYTES (1 << 20)
-#define SNAPLEN 65535
 
-typedef struct {
-  int fd;
-  char ifname[IF_NAMESIZE];
-  uv_async_t wake; /* the receiving thread queued frames */
-  receiver rx;
-  napi_env env;
-  napi_ref on_frame;
-  napi_ref buffer;
-  uint8_t *data;
-  size_t size;
-  napi_async_context async;
-  napi_async_cleanup_hook_handle cleanup;
-  int closing;   /* close started: no more delivery */
-  int closed;    /* thread joined, async handle closed, fd closed */
-  int finalized; /* JS handle collected: free once closed */
-} frame_socket;
 
 /* Throws an Error with our code; returns NULL for the caller to return. */
-static napi_value throw_error(napi_env env, const char *ifname, const char *what, int err) {
+napi_value throw_error(napi_env env, const char *ifname, const char *what, int err) {
   char message[2048];
   if (err != 0)
     snprintf(message, sizeof message, "%s on %s: %s (errno %d)", what, ifname, strerror(err), err);
@@ -163,47 +132,6 @@ static void on_wake(uv_async_t *handle) {
   napi_close_handle_scope(s->env, scope);
 }
 
-/* An AF_PACKET socket on `ifindex` with `filter` attached before any frame can queue. */
-static int open_packet_socket(unsigned ifindex, struct sock_fprog *filter, int *fd_out,
-                              const char **failed) {
-  /* Protocol 0: nothing is queued until bind() names the protocol, after the filter is on. */
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return *failed = "socket(AF_PACKET)", errno;
-  int rcvbuf = RECEIVE_BUFFER_BYTES;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf); /* best effort */
-  struct sockaddr_ll address = {0};
-  address.sll_family = AF_PACKET;
-  address.sll_protocol = htons(ETH_P_ALL);
-  address.sll_ifindex = (int)ifindex;
-  socklen_t length = sizeof address;
-  int err = 0;
-  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, filter, sizeof *filter) != 0)
-    *failed = "SO_ATTACH_FILTER", err = errno;
-  else if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0)
-    *failed = "bind", err = errno;
-  else if (getsockname(fd, (struct sockaddr *)&address, &length) != 0)
-    *failed = "getsockname", err = errno;
-  else if (address.sll_hatype != ARPHRD_ETHER)
-    *failed = "not an Ethernet interface", err = 0;
-  else {
-    *fd_out = fd;
-    return 0;
-  }
-  close(fd);
-  return err == 0 ? -1 : err;
-}
-
-/* Compiles `expression` for Ethernet frames into `program` (free with pcap_freecode). */
-static int compile_filter(const char *expression, struct bpf_program *program, char *error,
-                          size_t error_size) {
-  pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
-  if (!dead) return snprintf(error, error_size, "pcap_open_dead failed"), -1;
-  int rc = pcap_compile(dead, program, expression, 1, PCAP_NETMASK_UNKNOWN);
-  if (rc != 0) snprintf(error, error_size, "filter \"%s\": %s", expression, pcap_geterr(dead));
-  pcap_close(dead);
-  return rc;
-}
-
 static int get_string(napi_env env, napi_value value, char *out, size_t size) {
   size_t length;
   return napi_get_value_string_utf8(env, value, out, size, &length) == napi_ok && length < size - 1;
@@ -273,7 +201,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return make_handle(env, s, argv[2], argv[3]);
 }
 
-static frame_socket *get_socket(napi_env env, napi_value handle) {
+frame_socket *get_socket(napi_env env, napi_value handle) {
   void *s = NULL;
   napi_valuetype type;
   if (napi_typeof(env, handle, &type) != napi_ok || type != napi_external ||
@@ -311,81 +239,6 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   frame_socket *s = argc == 1 ? get_socket(env, argv[0]) : NULL;
   if (s) stop_socket(s);
   return NULL;
-}
-
-static int get_bytes(napi_env env, napi_value value, const uint8_t **data, size_t *size) {
-  void *bytes;
-  if (napi_get_buffer_info(env, value, &bytes, size) != napi_ok) return 0;
-  *data = bytes;
-  return 1;
-}
-
-/* A table from (mac, ipv6Source | null, v4, v6) at argv; NULL (thrown) when they are not that. */
-static answer_table *table_from(napi_env env, napi_value *argv) {
-  const uint8_t *mac, *source = NULL, *v4, *v6;
-  size_t mac_size, source_size = 16, v4_size, v6_size;
-  napi_valuetype source_type;
-  napi_typeof(env, argv[1], &source_type);
-  if (!get_bytes(env, argv[0], &mac, &mac_size) || mac_size != 6 ||
-      (source_type != napi_null && !get_bytes(env, argv[1], &source, &source_size)) ||
-      source_size != 16 || !get_bytes(env, argv[2], &v4, &v4_size) || v4_size % 4 != 0 ||
-      !get_bytes(env, argv[3], &v6, &v6_size) || v6_size % 16 != 0) {
-    napi_throw_type_error(env, ERROR_CODE,
-                          "answers: mac (6 bytes), ipv6Source (16 bytes or null), v4 (4 bytes "
-                          "each), v6 (16 bytes each)");
-    return NULL;
-  }
-  answer_table *table = answer_table_new(mac, source, v4, v4_size / 4, v6, v6_size / 16);
-  if (!table) napi_throw_error(env, ERROR_CODE, "answers: out of memory");
-  return table;
-}
-
-static napi_value js_set_answers(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  frame_socket *s = argc == 5 ? get_socket(env, argv[0]) : NULL;
-  if (!s) return NULL;
-  if (s->closing) return throw_error(env, s->ifname, "setAnswers on a closed socket", 0);
-  answer_table *table = table_from(env, argv + 1);
-  if (table) receiver_set_table(&s->rx, table);
-  return NULL;
-}
-
-static napi_value js_answer_for(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  const uint8_t *frame;
-  size_t length;
-  if (argc != 5 || !get_bytes(env, argv[0], &frame, &length)) {
-    napi_throw_type_error(env, ERROR_CODE, "answerFor(frame: Buffer, mac, ipv6Source, v4, v6)");
-    return NULL;
-  }
-  answer_table *table = table_from(env, argv + 1);
-  if (!table) return NULL;
-  uint8_t reply[ANSWER_MAX_LENGTH];
-  size_t n = answer_for(table, frame, length, reply);
-  free(table);
-  if (n == 0) napi_get_null(env, &result);
-  else napi_create_buffer_copy(env, n, reply, NULL, &result);
-  return result;
-}
-
-static napi_value js_receiver(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result, priority, answers, dropped;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  frame_socket *s = argc == 1 ? get_socket(env, argv[0]) : NULL;
-  if (!s) return NULL;
-  napi_create_object(env, &result);
-  napi_create_string_utf8(env, s->rx.priority, NAPI_AUTO_LENGTH, &priority);
-  napi_create_double(env, (double)atomic_load(&s->rx.answers), &answers);
-  napi_create_double(env, (double)atomic_load(&s->rx.dropped), &dropped);
-  napi_set_named_property(env, result, "priority", priority);
-  napi_set_named_property(env, result, "answers", answers);
-  napi_set_named_property(env, result, "dropped", dropped);
-  return result;
 }
 
 NAPI_MODULE_INIT() {
