@@ -18,6 +18,10 @@ export interface ReceiverInfo {
   readonly priority: ReceiverPriority;
   readonly answers: number;
   readonly dropped: number;
+  /** Sockets (one per online CPU, at most 32, in one PACKET_FANOUT_CPU group) and their threads. */
+  readonly lanes: number;
+  /** Threads pinned to their CPU (0 with one lane). */
+  readonly pinned: number;
 }
 
 type TableArgs = [mac: Buffer, ipv6Source: Buffer | null, v4: Buffer, v6: Buffer];

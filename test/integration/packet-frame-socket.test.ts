@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
+import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
@@ -111,9 +112,12 @@ class Node {
 }
 
 /** Sends frames from `netns` through libpcap, `gapMs` apart. */
-function sendWithPcap(netns: string, frames: string[], gapMs = 20): void {
+/** Sends `frames` from `netns`, from a process pinned to `cpu` when given (taskset). */
+function sendWithPcap(netns: string, frames: string[], gapMs = 20, cpu?: number): void {
   const script = join(repoRoot, "test", "support", "send-frames.ts");
-  lab.exec(netns, process.execPath, ["--import", "tsx", script, "eth0", String(gapMs), ...frames]);
+  const send = [process.execPath, "--import", "tsx", script, "eth0", String(gapMs), ...frames];
+  if (cpu === undefined) lab.exec(netns, send[0] ?? "", send.slice(1));
+  else lab.exec(netns, "taskset", ["-c", String(cpu), ...send]);
 }
 
 test(
@@ -215,6 +219,43 @@ function oracleReply(frame: Uint8Array, ips: readonly string[]): string | undefi
   const d = decide(frame, { iface: "eth0", mac: mac.b, owned });
   return d.kind === "reply" ? hex(d.frame) : undefined;
 }
+
+test(
+  "one lane per CPU, each pinned to its CPU: a request sent from any CPU is answered once and reaches JS once",
+  { skip },
+  async () => {
+    const a = await Node.start(ns.a, { filter: `ether src ${mac.b} and arp` });
+    const b = await Node.start(ns.b, { filter: `not ether src ${mac.b} and (arp or icmp6)` });
+    try {
+      const online = cpus().length; // the kernel's online CPUs, as sysconf(_SC_NPROCESSORS_ONLN)
+      const lanes = Math.min(online, 32);
+      const receiver = await b.command("receiver");
+      assert.deepEqual(
+        [receiver?.lanes, receiver?.pinned],
+        [lanes, lanes > 1 ? lanes : 0],
+        "a socket per online CPU (at most 32), each thread pinned to its own",
+      );
+      await b.command("answers", { table: { mac: mac.b, ips: [V4, V6] } });
+      const { arp } = requests(V4, V6);
+      for (let cpu = 0; cpu < lanes; cpu++) sendWithPcap(ns.a, [hex(arp)], 20, cpu);
+      await sleep(300);
+      const reply = oracleReply(arp, [V4, V6]);
+      assert.deepEqual(
+        a.frames.map((f) => f.hex),
+        Array.from({ length: lanes }, () => reply),
+        "one answer per request, whichever CPU sent it",
+      );
+      const heard = b.frames.filter((f) => f.hex === hex(arp));
+      assert.deepEqual(
+        heard.map((f) => f.answered),
+        Array.from({ length: lanes }, () => true),
+        "each request reaches JS once (a fanout group delivers to one lane), flagged answered",
+      );
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  },
+);
 
 test(
   "the receiving thread answers each request of its table once, at once; a removed IP and a closed socket get none",

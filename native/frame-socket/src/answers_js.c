@@ -39,7 +39,7 @@ napi_value js_set_answers(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   if (s->closing) return throw_error(env, s->ifname, "setAnswers on a closed socket", 0);
   answer_table *table = table_from(env, argv + 1);
-  if (table) receiver_set_table(&s->rx, table);
+  if (table) answer_book_set(&s->book, table);
   return NULL;
 }
 
@@ -65,14 +65,25 @@ napi_value js_answer_for(napi_env env, napi_callback_info info) {
 
 napi_value js_receiver(napi_env env, napi_callback_info info) {
   size_t argc = 1;
-  napi_value argv[1], result, priority, answers, dropped;
+  napi_value argv[1], result, priority, answers, dropped, lanes, pinned;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   frame_socket *s = argc == 1 ? get_socket(env, argv[0]) : NULL;
   if (!s) return NULL;
+  uint64_t answered = 0, lost = 0;
+  uint32_t on_cpu = 0;
+  for (int i = 0; i < s->lanes; i++) {
+    answered += atomic_load(&s->rx[i].answers);
+    lost += atomic_load(&s->rx[i].dropped);
+    on_cpu += s->rx[i].cpu >= 0;
+  }
   napi_create_object(env, &result);
-  napi_create_string_utf8(env, s->rx.priority, NAPI_AUTO_LENGTH, &priority);
-  napi_create_double(env, (double)atomic_load(&s->rx.answers), &answers);
-  napi_create_double(env, (double)atomic_load(&s->rx.dropped), &dropped);
+  napi_create_string_utf8(env, s->rx[0].priority, NAPI_AUTO_LENGTH, &priority);
+  napi_create_double(env, (double)answered, &answers);
+  napi_create_double(env, (double)lost, &dropped);
+  napi_create_uint32(env, (uint32_t)s->lanes, &lanes);
+  napi_create_uint32(env, on_cpu, &pinned);
+  napi_set_named_property(env, result, "lanes", lanes);
+  napi_set_named_property(env, result, "pinned", pinned);
   napi_set_named_property(env, result, "priority", priority);
   napi_set_named_property(env, result, "answers", answers);
   napi_set_named_property(env, result, "dropped", dropped);

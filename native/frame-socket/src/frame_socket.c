@@ -1,8 +1,13 @@
 /*
- * Link-layer frames for IronLB's speaker: one AF_PACKET socket per interface, with a classic BPF
- * filter in the kernel, read by a dedicated thread (receiver.c) that answers the common neighbor
- * request itself (answer.c) and hands every frame to the event loop of the thread that opened
- * the socket (a worker thread's own loop when opened in a worker).
+ * Link-layer frames for IronLB's speaker: AF_PACKET sockets on an interface, with a classic BPF
+ * filter in the kernel, each read by a dedicated thread (receiver.c) that answers the common
+ * neighbor request itself (answer.c) and hands every frame to the event loop of the thread that
+ * opened the socket (a worker thread's own loop when opened in a worker).
+ *
+ * One lane (socket + thread) per CPU, in a PACKET_FANOUT_CPU group, each thread pinned to its
+ * CPU: a frame goes to the lane of the CPU whose softirq received it, so the answer never waits
+ * for another CPU to wake (on a VM, waking an idle vCPU took 0.3 to several ms, the tail of the
+ * reply latency; docs/benchmarks.md). Each frame still reaches exactly one lane.
  *
  *   open(ifname, filter, buffer, onFrame) -> handle
  *       filter: a libpcap filter expression, compiled here for Ethernet (pcap_compile, no
@@ -48,9 +53,14 @@ napi_value throw_error(napi_env env, const char *ifname, const char *what, int e
   return NULL;
 }
 
+static void close_lanes(frame_socket *s) {
+  for (int i = 0; i < s->lanes; i++) close(s->fds[i]);
+  answer_book_destroy(&s->book);
+}
+
 static void on_closed(uv_handle_t *handle) {
   frame_socket *s = handle->data;
-  close(s->fd);
+  close_lanes(s);
   s->closed = 1;
   napi_remove_async_cleanup_hook(s->cleanup);
   if (s->finalized) free(s);
@@ -60,7 +70,7 @@ static void on_closed(uv_handle_t *handle) {
 static void stop_socket(frame_socket *s) {
   if (s->closing) return;
   s->closing = 1;
-  receiver_stop(&s->rx);
+  for (int i = 0; i < s->lanes; i++) receiver_stop(&s->rx[i]);
   napi_delete_reference(s->env, s->on_frame);
   napi_delete_reference(s->env, s->buffer);
   napi_async_destroy(s->env, s->async);
@@ -70,7 +80,7 @@ static void stop_socket(frame_socket *s) {
 /* on_closed for a socket whose open failed before its cleanup hook was added. */
 static void on_closed_unregistered(uv_handle_t *handle) {
   frame_socket *s = handle->data;
-  close(s->fd);
+  close_lanes(s);
   free(s);
 }
 
@@ -117,18 +127,23 @@ static void on_wake(uv_async_t *handle) {
   napi_value callback, global;
   napi_get_reference_value(s->env, s->on_frame, &callback);
   napi_get_global(s->env, &global); /* napi_make_callback wants an object */
-  int i = 0;
-  for (; i < MAX_BATCH && !s->closing; i++) {
-    size_t length;
-    int answered;
-    const uint8_t *frame = receiver_peek(&s->rx, &length, &answered);
-    if (!frame) break;
-    if (length > s->size) length = s->size;
-    memcpy(s->data, frame, length);
-    receiver_release(&s->rx);
-    if (!deliver(s, callback, global, length, answered)) break;
+  int more = 0;
+  for (int lane = 0; lane < s->lanes && !s->closing; lane++) {
+    receiver *rx = &s->rx[lane];
+    int i = 0;
+    for (; i < MAX_BATCH && !s->closing; i++) {
+      size_t length;
+      int answered;
+      const uint8_t *frame = receiver_peek(rx, &length, &answered);
+      if (!frame) break;
+      if (length > s->size) length = s->size;
+      memcpy(s->data, frame, length);
+      receiver_release(rx);
+      if (!deliver(s, callback, global, length, answered)) break;
+    }
+    more |= i == MAX_BATCH;
   }
-  if (i == MAX_BATCH && !s->closing) uv_async_send(&s->wake); /* more may be queued */
+  if (more && !s->closing) uv_async_send(&s->wake); /* more may be queued */
   napi_close_handle_scope(s->env, scope);
 }
 
@@ -146,6 +161,33 @@ static napi_value make_handle(napi_env env, frame_socket *s, napi_value buffer, 
   napi_async_init(env, handle, name, &s->async);
   napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup);
   return handle;
+}
+
+/* One lane per online CPU, at most FRAME_LANES_MAX. */
+static int lane_count(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus < 1 ? 1 : cpus > FRAME_LANES_MAX ? FRAME_LANES_MAX : (int)cpus;
+}
+
+/*
+ * Opens the lanes' sockets into s->fds (s->lanes of them): one socket when fanout is refused
+ * (an old kernel), else one per CPU in one PACKET_FANOUT_CPU group. 0, an errno or -1 (`failed`).
+ */
+static int open_lanes(frame_socket *s, unsigned ifindex, struct sock_fprog *filter,
+                      const char **failed) {
+  int wanted = lane_count(), group = -1;
+  s->lanes = 0;
+  for (int i = 0; i < wanted; i++) {
+    int fd = -1, err = open_packet_socket(ifindex, filter, &fd, failed);
+    if (fd < 0) return err;
+    s->fds[s->lanes++] = fd;
+    if (wanted == 1) return 0;
+    if ((err = join_cpu_fanout(fd, &group)) == 0) continue;
+    if (i == 0) return 0; /* no fanout here: lane 0 takes every frame */
+    *failed = "PACKET_FANOUT";
+    return err;
+  }
+  return 0;
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
@@ -171,28 +213,30 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (compile_filter(filter, &program, error, sizeof error) != 0)
     return throw_error(env, ifname, error, 0);
   struct sock_fprog fprog = {(unsigned short)program.bf_len, (struct sock_filter *)program.bf_insns};
-  int fd = -1;
   const char *failed = "";
-  int err = open_packet_socket(ifindex, &fprog, &fd, &failed);
-  pcap_freecode(&program);
-  if (fd < 0) return throw_error(env, ifname, failed, err < 0 ? 0 : err);
-
-  uv_loop_t *loop;
   frame_socket *s = calloc(1, sizeof *s);
-  if (!s || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+  if (!s) return pcap_freecode(&program), throw_error(env, ifname, "open", ENOMEM);
+  int err = open_lanes(s, ifindex, &fprog, &failed);
+  pcap_freecode(&program);
+  answer_book_init(&s->book);
+  uv_loop_t *loop;
+  if (err != 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
       uv_async_init(loop, &s->wake, on_wake) != 0) {
+    close_lanes(s);
     free(s);
-    close(fd);
+    if (err != 0) return throw_error(env, ifname, failed, err < 0 ? 0 : err);
     return throw_error(env, ifname, "event loop setup", ENOMEM);
   }
-  s->fd = fd;
+  s->fd = s->fds[0];
   s->env = env;
   s->data = data;
   s->size = size;
   s->wake.data = s;
   memcpy(s->ifname, ifname, sizeof ifname);
-  err = receiver_start(&s->rx, fd, notify, s);
+  for (int i = 0; i < s->lanes && err == 0; i++)
+    err = receiver_start(&s->rx[i], s->fds[i], s->lanes > 1 ? i : -1, &s->book, notify, s);
   if (err != 0) {
+    for (int i = 0; i < s->lanes; i++) receiver_stop(&s->rx[i]);
     s->closing = 1;
     s->finalized = 1; /* no JS handle: on_closed frees */
     uv_close((uv_handle_t *)&s->wake, on_closed_unregistered);

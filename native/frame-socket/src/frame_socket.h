@@ -12,11 +12,17 @@
 
 #define ERROR_CODE "IRONLB_ERR_FRAME_SOCKET"
 
+/* Lanes per interface at most: one per CPU (frame_socket.c). */
+#define FRAME_LANES_MAX 32
+
 typedef struct {
-  int fd;
+  int fd; /* lane 0's socket: sends go out on it */
   char ifname[IF_NAMESIZE];
-  uv_async_t wake; /* the receiving thread queued frames */
-  receiver rx;
+  uv_async_t wake; /* a receiving thread queued frames */
+  int lanes;
+  int fds[FRAME_LANES_MAX];
+  receiver rx[FRAME_LANES_MAX];
+  answer_book book;
   napi_env env;
   napi_ref on_frame;
   napi_ref buffer;

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <net/if_arp.h>
-#include <netpacket/packet.h>
+#include <linux/if_packet.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,6 +41,17 @@ int open_packet_socket(unsigned ifindex, struct sock_fprog *filter, int *fd_out,
   }
   close(fd);
   return err == 0 ? -1 : err;
+}
+
+int join_cpu_fanout(int fd, int *id) {
+  int arg = *id < 0 ? (PACKET_FANOUT_CPU | PACKET_FANOUT_FLAG_UNIQUEID) << 16
+                    : (*id & 0xffff) | PACKET_FANOUT_CPU << 16;
+  if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) return errno;
+  if (*id >= 0) return 0;
+  socklen_t length = sizeof arg;
+  if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &length) != 0) return errno;
+  *id = arg & 0xffff;
+  return 0;
 }
 
 /* Compiles `expression` for Ethernet frames into `program` (free with pcap_freecode). */

@@ -17,6 +17,15 @@
 #define BATCH 64
 #define FALLBACK_NICENESS -10
 
+/* Pins the calling thread to `cpu`; -1 when not asked or refused (a cpuset without it). */
+static int pin(int cpu) {
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return -1;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0 ? cpu : -1;
+}
+
 /* SCHED_FIFO priority 1 (wakes before any ordinary thread); else niceness -10; else as is. */
 static const char *raise_priority(void) {
   struct sched_param param = {.sched_priority = 1};
@@ -28,14 +37,14 @@ static const char *raise_priority(void) {
 /* Answers one frame if answer_for() does; the table lock is held until the answer is sent. */
 static int answer(receiver *r, const uint8_t *frame, size_t length) {
   uint8_t reply[ANSWER_MAX_LENGTH];
-  pthread_mutex_lock(&r->table_lock);
-  size_t n = answer_for(r->table, frame, length, reply);
+  pthread_mutex_lock(&r->book->lock);
+  size_t n = answer_for(r->book->table, frame, length, reply);
   ssize_t sent = -1;
   if (n > 0) {
     do sent = send(r->fd, reply, n, MSG_DONTWAIT);
     while (sent < 0 && errno == EINTR);
   }
-  pthread_mutex_unlock(&r->table_lock);
+  pthread_mutex_unlock(&r->book->lock);
   if (sent > 0) atomic_fetch_add(&r->answers, 1);
   return sent > 0;
 }
@@ -69,6 +78,7 @@ static int read_batch(receiver *r) {
 
 static void *run(void *arg) {
   receiver *r = arg;
+  r->cpu = pin(r->cpu);
   r->priority = raise_priority();
   sem_post(&r->started);
   struct pollfd fds[2] = {{.fd = r->fd, .events = POLLIN}, {.fd = r->stop_fd, .events = POLLIN}};
@@ -89,8 +99,11 @@ static void *run(void *arg) {
   return NULL;
 }
 
-int receiver_start(receiver *r, int fd, void (*notify)(void *), void *arg) {
+int receiver_start(receiver *r, int fd, int cpu, answer_book *book, void (*notify)(void *),
+                   void *arg) {
   r->fd = fd;
+  r->cpu = cpu;
+  r->book = book;
   r->notify = notify;
   r->notify_arg = arg;
   r->priority = "none";
@@ -103,7 +116,6 @@ int receiver_start(receiver *r, int fd, void (*notify)(void *), void *arg) {
     r->slots = NULL;
     return err;
   }
-  pthread_mutex_init(&r->table_lock, NULL);
   sem_init(&r->started, 0, 0);
   int err = pthread_create(&r->thread, NULL, run, r);
   if (err != 0) {
@@ -127,18 +139,26 @@ void receiver_stop(receiver *r) {
   pthread_join(r->thread, NULL);
   close(r->stop_fd);
   sem_destroy(&r->started);
-  receiver_set_table(r, NULL);
-  pthread_mutex_destroy(&r->table_lock);
   free(r->slots);
   r->slots = NULL;
 }
 
-void receiver_set_table(receiver *r, answer_table *table) {
-  pthread_mutex_lock(&r->table_lock);
-  answer_table *old = r->table;
-  r->table = table;
-  pthread_mutex_unlock(&r->table_lock);
+void answer_book_init(answer_book *book) {
+  pthread_mutex_init(&book->lock, NULL);
+  book->table = NULL;
+}
+
+void answer_book_set(answer_book *book, answer_table *table) {
+  pthread_mutex_lock(&book->lock);
+  answer_table *old = book->table;
+  book->table = table;
+  pthread_mutex_unlock(&book->lock);
   free(old);
+}
+
+void answer_book_destroy(answer_book *book) {
+  answer_book_set(book, NULL);
+  pthread_mutex_destroy(&book->lock);
 }
 
 const uint8_t *receiver_peek(receiver *r, size_t *length, int *answered) {
