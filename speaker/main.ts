@@ -133,6 +133,8 @@ async function main(): Promise<void> {
     claims: { backoffMaxMs: probeBackoffMaxMs },
     onError: (e) => log.warn(e.message, { iface: e.iface, ip: e.ip, err: describe(e.cause) }),
     onConflict: (c) => speaker.reportConflict(c),
+    onReceiver: ({ iface, priority }) =>
+      log.info("answering ARP/NDP from a receiving thread per interface", { iface, priority }),
   });
   const lease = new LeaseKeeper(kc, {
     namespace: flags.namespace,

@@ -12,13 +12,14 @@
  * Ordering: both directions are FIFO (one message port). The frame path applies each command
  * when it reads it, between two frames, and acknowledges those with a `seq` once in force: after
  * the `applied` of an `owned` command that dropped an IP, no answer or announcement for that IP
- * leaves it. The speaker waits for that before it tells the cluster it released the IP.
+ * leaves it (the addon's receiving threads included: their tables are replaced before). The speaker waits for that before it tells the cluster it released the IP.
  *
  * Everything here is plain data (structured clone).
  */
 import type { AnnounceOptions } from "../core/announce-schedule.js";
 import type { ClaimPhase, ClaimTiming } from "./address-claims.js";
 import type { AnnouncerCounters } from "./announcer-counters.js";
+import type { ReceiverPriority } from "./native-answers.js";
 import type { AddressConflictReport } from "./l2-announcer-options.js";
 import type { AnnouncerLink } from "./link-sockets.js";
 
@@ -67,4 +68,6 @@ export type FromFramePath =
   | { readonly kind: "failed"; readonly seq: number; readonly message: string }
   | { readonly kind: "conflict"; readonly report: AddressConflictReport }
   | { readonly kind: "error"; readonly error: ReportedError }
-  | { readonly kind: "counters"; readonly counters: AnnouncerCounters };
+  | { readonly kind: "counters"; readonly counters: AnnouncerCounters }
+  /** Once per frame path, from its first socket: how its receiving threads are scheduled. */
+  | { readonly kind: "receiver"; readonly iface: string; readonly priority: ReceiverPriority };

@@ -4,7 +4,10 @@
  * event loop) that answers ARP requests and Neighbor Solicitations for the owned-IP table,
  * probes, announces and defends, driven by the speaker's commands and reporting back by message
  * (./frame-path-protocol.ts). Its event loop and V8 heap do nothing else, so an answer never
- * waits behind planning, API traffic or the main thread's garbage collection.
+ * waits behind planning, API traffic or the main thread's garbage collection. The common answer
+ * (a plain ARP request or NS for an announced IP) does not even wait for this thread: each
+ * socket's receiving thread in the addon sends it from the table the announcer keeps it
+ * (./answer-tables.ts), at SCHED_FIFO priority 1 (reported once: `receiver` message).
  *
  * A thread dies with its process: it never outlives the speaker.
  *
@@ -16,6 +19,7 @@ import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import type { FramePathConfig, FromFramePath, ToFramePath } from "./frame-path-protocol.js";
 import { L2Announcer } from "./l2-announcer.js";
+import { openPacketSocket } from "./link-sockets.js";
 
 const DEFAULT_COUNTERS_EVERY_MS = 250;
 
@@ -27,7 +31,16 @@ const post = (m: FromFramePath): void => {
   if (!closed) port.postMessage(m);
 };
 
+/** Reports the first socket's receiving thread priority (the same for every socket). */
+let receiverReported = false;
 const announcer = new L2Announcer({
+  openSocket: (link) => {
+    const socket = openPacketSocket(link);
+    const priority = socket.receiver()?.priority;
+    if (priority && !receiverReported) post({ kind: "receiver", iface: link.name, priority });
+    receiverReported ||= priority !== undefined;
+    return socket;
+  },
   ...(config.announce === undefined ? {} : { announce: config.announce }),
   ...(config.claims === undefined ? {} : { claims: config.claims }),
   onConflict: (report) => post({ kind: "conflict", report }),

@@ -26,6 +26,7 @@ import type {
 } from "./frame-path-protocol.js";
 import type { AddressConflictReport, SetOwnedOptions } from "./l2-announcer-options.js";
 import { L2AnnouncerError, type AnnouncerLink } from "./link-sockets.js";
+import type { ReceiverPriority } from "./native-answers.js";
 import { startWorker } from "./worker-entry.js";
 
 /** What the speaker's loop needs from the link layer. */
@@ -40,6 +41,11 @@ export interface LinkLayer {
 export interface FramePathOptions extends FramePathConfig {
   readonly onConflict?: (conflict: AddressConflictReport) => void;
   readonly onError?: (err: L2AnnouncerError) => void;
+  /** Once per frame path thread: how its sockets' receiving threads are scheduled. */
+  readonly onReceiver?: (r: {
+    readonly iface: string;
+    readonly priority: ReceiverPriority;
+  }) => void;
   /**
    * Node flags of the frame path thread; default inherited from this thread (V8 flags such as
    * the image's --max-semi-space-size are refused when passed to a worker explicitly).
@@ -188,6 +194,8 @@ export class FramePath implements LinkLayer {
         return this.#options.onConflict?.(m.report);
       case "error":
         return this.#report(m.error.message, m.error.cause, m.error);
+      case "receiver":
+        return this.#options.onReceiver?.(m);
       case "counters":
         this.#counters = m.counters;
     }

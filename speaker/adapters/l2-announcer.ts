@@ -1,8 +1,9 @@
 /**
  * The speaker's link layer on real interfaces: for each IP this node owns, on each interface the
- * caller names for it, answer ARP requests and Neighbor Solicitations (core `decide`), announce
- * it (../core/announcement-frames.ts) at once and then per `AnnounceSchedule`, and watch for
- * another host using it (core `observe`).
+ * caller names for it, answer ARP requests and Neighbor Solicitations (core `decide`; a socket
+ * that answers by itself gets a table, ./answer-tables.ts, and its answers are counted, not
+ * resent), announce it (../core/announcement-frames.ts) at once and then per `AnnounceSchedule`,
+ * and watch for another host using it (core `observe`).
  *
  * Address safety (RFC 5227, RFC 4862), state in ./address-claims.ts: an IP that no speaker
  * announced before (not a takeover) is probed first on each of its interfaces and announced when
@@ -13,8 +14,8 @@
  * `onConflict`. Peer speakers' MACs (`setPeerMacs`) are never a conflict.
  *
  * For IPv6 the solicited-node group of each IP is joined on its interfaces (see
- * ./multicast-groups.ts for why).
- * Nothing happens before the first `setOwned`; `stop()` closes everything.
+ * ./multicast-groups.ts for why). Nothing happens before the first `setOwned`; `stop()` closes
+ * everything.
  */
 import { AnnounceSchedule, DEFAULT_ANNOUNCE_OPTIONS } from "../core/announce-schedule.js";
 import { announcementFrames, probeFrame } from "../core/announcement-frames.js";
@@ -36,6 +37,7 @@ import {
   type ClaimPhase,
 } from "./address-claims.js";
 import { CounterSet, type AnnouncerCounters } from "./announcer-counters.js";
+import { AnswerTables } from "./answer-tables.js";
 import {
   L2AnnouncerError,
   LinkSockets,
@@ -74,6 +76,7 @@ export class L2Announcer {
   readonly #schedule: AnnounceSchedule;
   readonly #sockets: LinkSockets;
   readonly #counters = new CounterSet();
+  readonly #answers = new AnswerTables((err) => this.#options.onError?.(err));
   #links = new Map<string, AnnouncerLink>();
   #observer: ObserverContext;
   #timer: TimerHandle | undefined;
@@ -93,7 +96,7 @@ export class L2Announcer {
     this.#schedule = new AnnounceSchedule({ ...DEFAULT_ANNOUNCE_OPTIONS, ...options.announce });
     this.#sockets = new LinkSockets({
       open: options.openSocket ?? openPacketSocket,
-      onFrame: (from, frame) => this.#onFrame(from, frame),
+      onFrame: (from, frame, answered) => this.#onFrame(from, frame, answered),
       onError: (err, during) => {
         if (during === "send") this.#counters.sendErrors++;
         this.#options.onError?.(err);
@@ -166,12 +169,13 @@ export class L2Announcer {
     this.#syncGroups(reopened);
     this.#sendProbes();
     this.#syncSchedule(now, reopened);
+    this.#answers.sync(this.#sockets, this.#placements(["announcing"]));
     return reopened;
   }
 
   /**
-   * Once per process, when the first socket is open and what is due went out: V8 compiles the
-   * receive path (../core/responder-priming.ts, 20-40 ms). Not earlier: loading the libpcap
+   * Once per process, when the first socket is open and what is due went out, V8 compiles the
+   * receive path (../core/responder-priming.ts, 20-40 ms): not earlier, as loading the libpcap
    * binding can make V8 drop code compiled before (under a loader such as tsx it does).
    */
   static #primeOnce(): void {
@@ -185,9 +189,7 @@ export class L2Announcer {
   }
 
   #wantedLinks(): Map<string, AnnouncerLink> {
-    const wanted = new Map<string, AnnouncerLink>();
-    for (const [, , link] of this.#placements(ALL)) wanted.set(link.name, link);
-    return wanted;
+    return new Map(Array.from(this.#placements(ALL), ([, , link]) => [link.name, link]));
   }
 
   #syncGroups(reopened: ReadonlySet<string>): void {
@@ -253,7 +255,7 @@ export class L2Announcer {
   }
 
   /** Decodes once for both questions; a conflict is handled before the answer is decided. */
-  #onFrame(from: OpenLink, frame: Uint8Array): void {
+  #onFrame(from: OpenLink, frame: Uint8Array, answered: boolean): void {
     this.#counters.framesReceived++;
     const received = receive(frame);
     const conflict = observeReceived(received, this.#observer);
@@ -263,14 +265,14 @@ export class L2Announcer {
     const ctx: ResponderContext = ipv6LinkLocal
       ? { iface: name, mac, owned, ipv6Source: ipv6LinkLocal }
       : { iface: name, mac, owned };
-    this.#act(decideReceived(received, ctx));
+    this.#act(decideReceived(received, ctx), answered);
     this.#options.tap?.(name, frame);
   }
 
-  /** Sends a reply before counting it: the count can wait, the asker is waiting. */
-  #act(decision: Decision): void {
+  /** Sends a reply (unless the socket did) before counting it: the asker is waiting. */
+  #act(decision: Decision, answered: boolean): void {
     if (decision.kind === "reply") {
-      const sent = this.#sockets.send(decision.iface, decision.frame, decision.ip);
+      const sent = answered || this.#sockets.send(decision.iface, decision.frame, decision.ip);
       this.#counters.request(decision.ip);
       if (sent) this.#counters.response(decision.ip);
       return;

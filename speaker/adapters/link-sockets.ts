@@ -35,7 +35,7 @@ export const neighborFilterFor = (mac: string): string =>
   `(${NEIGHBOR_FILTER}) and not ether src ${mac}`;
 
 /** The default: an AF_PACKET socket on the interface (our addon), filtered in the kernel. */
-export function openPacketSocket(link: AnnouncerLink): FrameSocket {
+export function openPacketSocket(link: AnnouncerLink): PacketFrameSocket {
   const socket = new PacketFrameSocket(link.name, neighborFilterFor(link.mac));
   socket.open();
   return socket;
@@ -49,7 +49,8 @@ export interface OpenLink {
 
 export interface LinkSocketsOptions {
   readonly open: (link: AnnouncerLink) => FrameSocket;
-  readonly onFrame: (from: OpenLink, frame: Uint8Array) => void;
+  /** `answered`: the socket already sent the answer (`FrameSocket.setAnswers`). */
+  readonly onFrame: (from: OpenLink, frame: Uint8Array, answered: boolean) => void;
   readonly onError: (err: L2AnnouncerError, during: "open" | "send") => void;
 }
 
@@ -110,8 +111,9 @@ export class LinkSockets {
     try {
       const socket = this.#options.open(link);
       const open: OpenLink = { link, socket };
-      socket.onFrame((frame) => {
-        if (this.#open.get(link.name) === open) this.#options.onFrame(open, frame);
+      socket.onFrame((frame, answered) => {
+        if (this.#open.get(link.name) === open)
+          this.#options.onFrame(open, frame, answered === true);
       });
       this.#open.set(link.name, open);
       return true;

@@ -1,33 +1,25 @@
 /**
  * FrameSocket over our own AF_PACKET addon (native/frame-socket, `@ironlb/frame-socket`): one
  * per interface, with the same kernel BPF filter as the libpcap socket (the filter expression is
- * compiled by libpcap, no capture opened), polled on the event loop of the thread that opens it.
- * That is what lets the frame path run in a worker thread: npm `cap` polls on the main thread's
- * loop whatever thread opened it.
+ * compiled by libpcap, no capture opened). A thread of the addon's own receives: it answers the
+ * plain ARP requests and Neighbor Solicitations of the table set by `setAnswers` at once (the
+ * bytes the core's `decide` would send: ./native-answers.ts), then hands every frame to the event
+ * loop of the thread that opened the socket, with whether it was answered. That thread runs at
+ * SCHED_FIFO priority 1, else niceness -10 (`receiver().priority`). The JS side can thus run in
+ * a worker thread (npm `cap` polls on the main thread's loop whatever thread opened it), and the
+ * common answer waits for neither loop.
  *
  * Not promiscuous (libpcap through `cap` is): the interface delivers frames to its MAC,
  * broadcast, and the multicast groups the host joined, and the announcer joins the solicited-node
  * group of each IPv6 address it announces (./multicast-groups.ts).
  *
  * As with ./pcap-frame-socket.ts nothing is allocated per frame beyond a view: the addon copies
- * each frame into our receive buffer, and a frame to send is copied into a send buffer off the
+ * each frame from its thread's queue into our receive buffer, and a frame to send is copied into a send buffer off the
  * V8 heap (`send` is synchronous).
  */
-import { createRequire } from "node:module";
-import type { FrameHandler, FrameSocket } from "../core/frame-socket.js";
+import type { AnswerTable, FrameHandler, FrameSocket } from "../core/frame-socket.js";
+import { loadAddon, tableArgs, type Handle, type ReceiverInfo } from "./native-answers.js";
 import { FrameSocketError } from "./pcap-frame-socket.js";
-
-type Handle = object;
-interface FrameSocketAddon {
-  open(ifname: string, filter: string, buffer: Buffer, onFrame: (length: number) => void): Handle;
-  send(handle: Handle, buffer: Buffer, length: number): void;
-  close(handle: Handle): void;
-}
-
-const require = createRequire(import.meta.url);
-let addon: FrameSocketAddon | undefined;
-const loadAddon = (): FrameSocketAddon =>
-  (addon ??= require("@ironlb/frame-socket") as FrameSocketAddon);
 
 /** Larger than any frame on a standard or jumbo Ethernet link. */
 const FRAME_BUFFER_SIZE = 65_536;
@@ -48,9 +40,9 @@ export class PacketFrameSocket implements FrameSocket {
   open(): void {
     if (this.#handle) return;
     const { buffer, byteOffset } = this.#buffer;
-    const onFrame = (length: number): void => {
+    const onFrame = (length: number, answered: boolean): void => {
       const frame = new Uint8Array(buffer, byteOffset, length);
-      for (const h of this.#handlers) h(frame);
+      for (const h of this.#handlers) h(frame, answered);
     };
     try {
       this.#handle = loadAddon().open(this.iface, this.filter, this.#buffer, onFrame);
@@ -68,6 +60,17 @@ export class PacketFrameSocket implements FrameSocket {
     }
     this.#sendBuffer.set(frame);
     loadAddon().send(this.#handle, this.#sendBuffer, frame.byteLength);
+  }
+
+  /** Answered by the receiving thread from now on; throws naming a bad MAC or address. */
+  setAnswers(table: AnswerTable): void {
+    if (!this.#handle) throw new FrameSocketError(`socket on ${this.iface} is not open`);
+    loadAddon().setAnswers(this.#handle, ...tableArgs(table));
+  }
+
+  /** The receiving thread's priority and counts; undefined when closed. */
+  receiver(): ReceiverInfo | undefined {
+    return this.#handle && loadAddon().receiver(this.#handle);
   }
 
   onFrame(handler: FrameHandler): void {

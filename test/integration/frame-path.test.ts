@@ -4,7 +4,7 @@
  * outlives the speaker; a withdrawal is in force when acknowledged; a frame path that dies is
  * started again. A client and a node in network namespaces on one bridge; the node runs
  * ./fixtures/l2-announcer-node.ts (the frame path, as the speaker runs it), the client asks with
- * `arping`.
+ * `arping` and `ndisc6`; `tcpdump` there counts the answers.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -14,6 +14,7 @@ import { NetnsLab, parseArping, removeStaleNamespaces } from "../support/netns.j
 const skip = process.getuid?.() !== 0 ? "needs root (network namespaces, libpcap)" : false;
 
 const VIP = "198.18.52.200";
+const VIP6 = "2001:db8:52::200";
 let lab: NetnsLab;
 const ns = { lan: "", client: "", node: "" };
 let nodeMac = "";
@@ -27,7 +28,7 @@ before(() => {
   lab.addBridge(ns.lan);
   ns.client = lab.addNamespace("client");
   ns.node = lab.addNamespace("node");
-  lab.attach(ns.client, { bridgeNs: ns.lan }, ["198.18.52.100/24"]);
+  lab.attach(ns.client, { bridgeNs: ns.lan }, ["198.18.52.100/24", "2001:db8:52::100/64"]);
   nodeMac = lab.attach(ns.node, { bridgeNs: ns.lan }, ["198.18.52.11/24"]).mac;
 });
 
@@ -118,3 +119,57 @@ test("a frame path that dies is started again and answers what was owned", { ski
     await node.stop();
   }
 });
+
+/** Runs `ask` with tcpdump on the client, then returns the lines tcpdump printed for `filter`. */
+async function capture(filter: string[], ask: () => void): Promise<string[]> {
+  const args = ["-i", "eth0", "-n", "-l", "-e", ...filter];
+  const dump = lab.spawn(ns.client, "tcpdump", args);
+  const lines: string[] = [];
+  dump.stdout?.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
+  await new Promise<void>((resolve, reject) => {
+    dump.stderr?.on("data", (c: Buffer) => {
+      if (c.toString().includes("listening on")) resolve();
+    });
+    dump.once("exit", (code) => reject(new Error(`tcpdump exited ${code}`)));
+  });
+  ask();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const exited = new Promise((resolve) => dump.once("exit", resolve));
+  dump.kill("SIGINT");
+  await exited;
+  return lines;
+}
+
+test(
+  "each ARP request and NS gets exactly one answer: the native one, none from JS",
+  { skip },
+  async () => {
+    const node = await AnnouncerProcess.start(lab, ns.node, { claims: { probeWindowMs: 0 } });
+    started.push(node);
+    try {
+      await node.own({ [VIP]: ["eth0"], [VIP6]: ["eth0"] });
+      const lines = await capture(["ether", "src", nodeMac, "and", "(arp or icmp6)"], () => {
+        assert.equal(arping(4).length, 4, "every ARP request answered");
+        for (let i = 0; i < 4; i++) {
+          const ask = ["-1", "-r", "1", "-w", "500", "-n", VIP6, "eth0"];
+          lab.exec(ns.client, "ndisc6", ask, { allowFailure: true });
+        }
+      });
+      // Answers are unicast to the asker; announcements (broadcast, all-nodes) are left out.
+      const unicast = lines.filter((l) => !/> (ff:ff:ff:ff:ff:ff|33:33:)/.test(l));
+      const arpReplies = unicast.filter((l) => l.includes(`Reply ${VIP} is-at`));
+      const advertisements = unicast.filter((l) => l.includes(`advertisement, tgt is ${VIP6}`));
+      assert.equal(arpReplies.length, 4, `one ARP reply per request:\n${lines.join("\n")}`);
+      assert.equal(advertisements.length, 4, `one NA per NS:\n${lines.join("\n")}`);
+      const { counters } = await node.counters();
+      assert.deepEqual(
+        [VIP, VIP6].flatMap((ip) => [counters.requestsReceived[ip], counters.responsesSent[ip]]),
+        [4, 4, 4, 4],
+        "the native answers are counted in JS",
+      );
+      assert.deepEqual(node.priorities, ["fifo"], "reported once: SCHED_FIFO as root");
+    } finally {
+      await node.stop();
+    }
+  },
+);

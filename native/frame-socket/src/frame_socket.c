@@ -1,65 +1,49 @@
 /*
- * Link-layer frames for IronLB's speaker: one AF_PACKET socket per interface, with a classic BPF
- * filter in the kernel, read by a libuv poll handle on the event loop of the thread that opened
- * it (a worker thread's own loop when opened in a worker: npm `cap` polls on the main thread's
- * loop whatever thread opens it, which is why this exists).
+ * Link-layer frames for IronLB's speaker: AF_PACKET sockets on an interface, with a classic BPF
+ * filter in the kernel, each read by a dedicated thread (receiver.c) that answers the common
+ * neighbor request itself (answer.c) and hands every frame to the event loop of the thread that
+ * opened the socket (a worker thread's own loop when opened in a worker).
+ *
+ * One lane (socket + thread) per CPU, in a PACKET_FANOUT_CPU group, each thread pinned to its
+ * CPU: a frame goes to the lane of the CPU whose softirq received it, so the answer never waits
+ * for another CPU to wake (on a VM, waking an idle vCPU took 0.3 to several ms, the tail of the
+ * reply latency; docs/benchmarks.md). Each frame still reaches exactly one lane.
  *
  *   open(ifname, filter, buffer, onFrame) -> handle
  *       filter: a libpcap filter expression, compiled here for Ethernet (pcap_compile, no
  *       capture opened) and attached with SO_ATTACH_FILTER, so frames it rejects never leave
- *       the kernel. Each frame received is copied into `buffer` and `onFrame(length)` is called
- *       (length capped at the buffer's size); the bytes are valid until the next call.
+ *       the kernel. Each frame received is copied into `buffer` and `onFrame(length, answered)`
+ *       is called (length capped at the buffer's size; answered: the receiving thread already
+ *       sent the answer of setAnswers' table); the bytes are valid until the next call.
  *       Not promiscuous: the interface delivers what is addressed to it, broadcast, and the
  *       multicast groups the host joined (the speaker joins its solicited-node groups).
+ *   setAnswers(handle, mac, ipv6Source, v4, v6)   what the receiving thread answers from now
+ *       on: mac (6 bytes), ipv6Source (16 bytes or null), v4 / v6 (addresses, 4 / 16 bytes each).
+ *   answerFor(frame, mac, ipv6Source, v4, v6) -> Buffer | null   the same, for one frame.
+ *   receiver(handle) -> { priority, answers, dropped }   the thread's scheduling ("fifo": SCHED_FIFO
+ *       1; "nice": niceness -10; "none"), answers sent, frames not handed over (queue full).
  *   send(handle, buffer, length)   one whole Ethernet frame, FCS excluded; throws on refusal.
- *   close(handle)                  stops delivery at once; idempotent.
+ *   close(handle)                  stops and joins the receiving thread: no frame after it.
  *
  * Errors thrown carry code IRONLB_ERR_FRAME_SOCKET and name the interface and the call.
  * A socket left open is closed when its handle is collected, or when the thread's environment
- * goes away (async cleanup hook: the poll handle is closed before the loop is).
+ * goes away (async cleanup hook: the thread is joined, the async handle closed before the loop).
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
-#include <uv.h>
+#include "frame_socket.h"
+#include "packet_socket.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <linux/filter.h>
-#include <net/if_arp.h>
-#include <linux/if_ether.h>
-#include <netpacket/packet.h>
-#include <net/if.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define ERROR_CODE "IRONLB_ERR_FRAME_SOCKET"
-/* Frames handled per wake-up before other work on the loop gets a turn (the poll fires again). */
+/* Frames handed to JS per wake-up before other work on the loop gets a turn (woken again). */
 #define MAX_BATCH 64
-#define RECEIVE_BUFFER_BYTES (1 << 20)
-#define SNAPLEN 65535
 
-typedef struct {
-  int fd;
-  char ifname[IF_NAMESIZE];
-  uv_poll_t poll;
-  napi_env env;
-  napi_ref on_frame;
-  napi_ref buffer;
-  uint8_t *data;
-  size_t size;
-  napi_async_context async;
-  napi_async_cleanup_hook_handle cleanup;
-  int closing;   /* close started: no more delivery */
-  int closed;    /* poll handle closed, fd closed */
-  int finalized; /* JS handle collected: free once closed */
-} frame_socket;
 
 /* Throws an Error with our code; returns NULL for the caller to return. */
-static napi_value throw_error(napi_env env, const char *ifname, const char *what, int err) {
+napi_value throw_error(napi_env env, const char *ifname, const char *what, int err) {
   char message[2048];
   if (err != 0)
     snprintf(message, sizeof message, "%s on %s: %s (errno %d)", what, ifname, strerror(err), err);
@@ -69,23 +53,35 @@ static napi_value throw_error(napi_env env, const char *ifname, const char *what
   return NULL;
 }
 
+static void close_lanes(frame_socket *s) {
+  for (int i = 0; i < s->lanes; i++) close(s->fds[i]);
+  answer_book_destroy(&s->book);
+}
+
 static void on_closed(uv_handle_t *handle) {
   frame_socket *s = handle->data;
-  close(s->fd);
+  close_lanes(s);
   s->closed = 1;
   napi_remove_async_cleanup_hook(s->cleanup);
   if (s->finalized) free(s);
 }
 
-/* Stops delivery now; the poll handle and the fd go in on_closed. */
+/* Stops delivery now and joins the receiving thread; the async handle and the fd go in on_closed. */
 static void stop_socket(frame_socket *s) {
   if (s->closing) return;
   s->closing = 1;
-  uv_poll_stop(&s->poll);
+  for (int i = 0; i < s->lanes; i++) receiver_stop(&s->rx[i]);
   napi_delete_reference(s->env, s->on_frame);
   napi_delete_reference(s->env, s->buffer);
   napi_async_destroy(s->env, s->async);
-  uv_close((uv_handle_t *)&s->poll, on_closed);
+  uv_close((uv_handle_t *)&s->wake, on_closed);
+}
+
+/* on_closed for a socket whose open failed before its cleanup hook was added. */
+static void on_closed_unregistered(uv_handle_t *handle) {
+  frame_socket *s = handle->data;
+  close_lanes(s);
+  free(s);
 }
 
 static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
@@ -103,10 +99,12 @@ static void on_finalize(napi_env env, void *data, void *hint) {
 }
 
 /* Hands one received frame to JS; false when JS threw (reported as uncaught). */
-static int deliver(frame_socket *s, napi_value callback, napi_value receiver, size_t length) {
-  napi_value arg, result;
-  napi_create_uint32(s->env, (uint32_t)length, &arg);
-  if (napi_make_callback(s->env, s->async, receiver, callback, 1, &arg, &result) == napi_ok)
+static int deliver(frame_socket *s, napi_value callback, napi_value global, size_t length,
+                   int answered) {
+  napi_value argv[2], result;
+  napi_create_uint32(s->env, (uint32_t)length, &argv[0]);
+  napi_get_boolean(s->env, answered, &argv[1]);
+  if (napi_make_callback(s->env, s->async, global, callback, 2, argv, &result) == napi_ok)
     return 1;
   napi_value exception;
   if (napi_get_and_clear_last_exception(s->env, &exception) == napi_ok)
@@ -114,70 +112,39 @@ static int deliver(frame_socket *s, napi_value callback, napi_value receiver, si
   return 0;
 }
 
-/* Reads what is queued (up to MAX_BATCH frames), each handed to onFrame as it is read. */
-static void on_readable(uv_poll_t *handle, int status, int events) {
-  (void)events;
+/* Called on the receiving thread: wakes the opening thread's loop. */
+static void notify(void *arg) {
+  frame_socket *s = arg;
+  uv_async_send(&s->wake);
+}
+
+/* Hands the queued frames (up to MAX_BATCH) to onFrame, each copied into the JS buffer. */
+static void on_wake(uv_async_t *handle) {
   frame_socket *s = handle->data;
   if (s->closing) return;
   napi_handle_scope scope;
   napi_open_handle_scope(s->env, &scope);
-  napi_value callback, receiver;
+  napi_value callback, global;
   napi_get_reference_value(s->env, s->on_frame, &callback);
-  napi_get_global(s->env, &receiver); /* napi_make_callback wants an object */
-  for (int i = 0; i < MAX_BATCH && !s->closing; i++) {
-    /* MSG_TRUNC: the frame's real length even when the buffer is shorter. */
-    ssize_t n = recv(s->fd, s->data, s->size, MSG_DONTWAIT | MSG_TRUNC);
-    if (n < 0) {
-      /* ENETDOWN is reported once when the link goes down; the socket works when it is up. */
-      if (errno == EINTR || errno == ENETDOWN) continue;
-      break; /* EAGAIN: drained. Anything else is reported by the next recv too. */
+  napi_get_global(s->env, &global); /* napi_make_callback wants an object */
+  int more = 0;
+  for (int lane = 0; lane < s->lanes && !s->closing; lane++) {
+    receiver *rx = &s->rx[lane];
+    int i = 0;
+    for (; i < MAX_BATCH && !s->closing; i++) {
+      size_t length;
+      int answered;
+      const uint8_t *frame = receiver_peek(rx, &length, &answered);
+      if (!frame) break;
+      if (length > s->size) length = s->size;
+      memcpy(s->data, frame, length);
+      receiver_release(rx);
+      if (!deliver(s, callback, global, length, answered)) break;
     }
-    size_t length = (size_t)n < s->size ? (size_t)n : s->size;
-    if (!deliver(s, callback, receiver, length)) break;
+    more |= i == MAX_BATCH;
   }
-  (void)status;
+  if (more && !s->closing) uv_async_send(&s->wake); /* more may be queued */
   napi_close_handle_scope(s->env, scope);
-}
-
-/* An AF_PACKET socket on `ifindex` with `filter` attached before any frame can queue. */
-static int open_packet_socket(unsigned ifindex, struct sock_fprog *filter, int *fd_out,
-                              const char **failed) {
-  /* Protocol 0: nothing is queued until bind() names the protocol, after the filter is on. */
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return *failed = "socket(AF_PACKET)", errno;
-  int rcvbuf = RECEIVE_BUFFER_BYTES;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf); /* best effort */
-  struct sockaddr_ll address = {0};
-  address.sll_family = AF_PACKET;
-  address.sll_protocol = htons(ETH_P_ALL);
-  address.sll_ifindex = (int)ifindex;
-  socklen_t length = sizeof address;
-  int err = 0;
-  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, filter, sizeof *filter) != 0)
-    *failed = "SO_ATTACH_FILTER", err = errno;
-  else if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0)
-    *failed = "bind", err = errno;
-  else if (getsockname(fd, (struct sockaddr *)&address, &length) != 0)
-    *failed = "getsockname", err = errno;
-  else if (address.sll_hatype != ARPHRD_ETHER)
-    *failed = "not an Ethernet interface", err = 0;
-  else {
-    *fd_out = fd;
-    return 0;
-  }
-  close(fd);
-  return err == 0 ? -1 : err;
-}
-
-/* Compiles `expression` for Ethernet frames into `program` (free with pcap_freecode). */
-static int compile_filter(const char *expression, struct bpf_program *program, char *error,
-                          size_t error_size) {
-  pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
-  if (!dead) return snprintf(error, error_size, "pcap_open_dead failed"), -1;
-  int rc = pcap_compile(dead, program, expression, 1, PCAP_NETMASK_UNKNOWN);
-  if (rc != 0) snprintf(error, error_size, "filter \"%s\": %s", expression, pcap_geterr(dead));
-  pcap_close(dead);
-  return rc;
 }
 
 static int get_string(napi_env env, napi_value value, char *out, size_t size) {
@@ -194,6 +161,33 @@ static napi_value make_handle(napi_env env, frame_socket *s, napi_value buffer, 
   napi_async_init(env, handle, name, &s->async);
   napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup);
   return handle;
+}
+
+/* One lane per online CPU, at most FRAME_LANES_MAX. */
+static int lane_count(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return cpus < 1 ? 1 : cpus > FRAME_LANES_MAX ? FRAME_LANES_MAX : (int)cpus;
+}
+
+/*
+ * Opens the lanes' sockets into s->fds (s->lanes of them): one socket when fanout is refused
+ * (an old kernel), else one per CPU in one PACKET_FANOUT_CPU group. 0, an errno or -1 (`failed`).
+ */
+static int open_lanes(frame_socket *s, unsigned ifindex, struct sock_fprog *filter,
+                      const char **failed) {
+  int wanted = lane_count(), group = -1;
+  s->lanes = 0;
+  for (int i = 0; i < wanted; i++) {
+    int fd = -1, err = open_packet_socket(ifindex, filter, &fd, failed);
+    if (fd < 0) return err;
+    s->fds[s->lanes++] = fd;
+    if (wanted == 1) return 0;
+    if ((err = join_cpu_fanout(fd, &group)) == 0) continue;
+    if (i == 0) return 0; /* no fanout here: lane 0 takes every frame */
+    *failed = "PACKET_FANOUT";
+    return err;
+  }
+  return 0;
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
@@ -219,32 +213,39 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (compile_filter(filter, &program, error, sizeof error) != 0)
     return throw_error(env, ifname, error, 0);
   struct sock_fprog fprog = {(unsigned short)program.bf_len, (struct sock_filter *)program.bf_insns};
-  int fd = -1;
   const char *failed = "";
-  int err = open_packet_socket(ifindex, &fprog, &fd, &failed);
-  pcap_freecode(&program);
-  if (fd < 0) return throw_error(env, ifname, failed, err < 0 ? 0 : err);
-
-  uv_loop_t *loop;
   frame_socket *s = calloc(1, sizeof *s);
-  if (!s || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      uv_poll_init(loop, &s->poll, fd) != 0) {
+  if (!s) return pcap_freecode(&program), throw_error(env, ifname, "open", ENOMEM);
+  int err = open_lanes(s, ifindex, &fprog, &failed);
+  pcap_freecode(&program);
+  answer_book_init(&s->book);
+  uv_loop_t *loop;
+  if (err != 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      uv_async_init(loop, &s->wake, on_wake) != 0) {
+    close_lanes(s);
     free(s);
-    close(fd);
-    return throw_error(env, ifname, "poll setup", ENOMEM);
+    if (err != 0) return throw_error(env, ifname, failed, err < 0 ? 0 : err);
+    return throw_error(env, ifname, "event loop setup", ENOMEM);
   }
-  s->fd = fd;
+  s->fd = s->fds[0];
   s->env = env;
   s->data = data;
   s->size = size;
-  s->poll.data = s;
+  s->wake.data = s;
   memcpy(s->ifname, ifname, sizeof ifname);
-  napi_value handle = make_handle(env, s, argv[2], argv[3]);
-  uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  return handle;
+  for (int i = 0; i < s->lanes && err == 0; i++)
+    err = receiver_start(&s->rx[i], s->fds[i], s->lanes > 1 ? i : -1, &s->book, notify, s);
+  if (err != 0) {
+    for (int i = 0; i < s->lanes; i++) receiver_stop(&s->rx[i]);
+    s->closing = 1;
+    s->finalized = 1; /* no JS handle: on_closed frees */
+    uv_close((uv_handle_t *)&s->wake, on_closed_unregistered);
+    return throw_error(env, ifname, "receiving thread", err);
+  }
+  return make_handle(env, s, argv[2], argv[3]);
 }
 
-static frame_socket *get_socket(napi_env env, napi_value handle) {
+frame_socket *get_socket(napi_env env, napi_value handle) {
   void *s = NULL;
   napi_valuetype type;
   if (napi_typeof(env, handle, &type) != napi_ok || type != napi_external ||
@@ -289,6 +290,9 @@ NAPI_MODULE_INIT() {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setAnswers", NULL, js_set_answers, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"answerFor", NULL, js_answer_for, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiver", NULL, js_receiver, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

@@ -1,12 +1,16 @@
 /**
  * An in-memory `FrameSocket`: records what is sent, lets a test deliver frames as if from the
  * wire, and can join other fakes on a shared segment where every send reaches every other member.
+ * Like a socket that answers by itself, it takes answer tables (`setAnswers`): it keeps them, and
+ * a test says with `deliver` whether a frame counts as answered.
  */
-import type { FrameHandler, FrameSocket } from "../frame-socket.js";
+import type { AnswerTable, FrameHandler, FrameSocket } from "../frame-socket.js";
 
 export class FakeFrameSocket implements FrameSocket {
   /** Copies of every frame sent, in order. */
   readonly sent: Uint8Array[] = [];
+  /** Every answer table set, in order. */
+  readonly tables: AnswerTable[] = [];
   #handlers: FrameHandler[] = [];
   #segment: Set<FakeFrameSocket> | undefined;
   #closed = false;
@@ -33,9 +37,14 @@ export class FakeFrameSocket implements FrameSocket {
     if (!this.#closed) this.#handlers.push(handler);
   }
 
+  setAnswers(table: AnswerTable): void {
+    if (this.#closed) throw new Error("setAnswers on a closed FakeFrameSocket");
+    this.tables.push({ ...table, ips: [...table.ips] });
+  }
+
   /** Hands a copy of `frame` to every handler, as if it arrived; ignored once closed. */
-  deliver(frame: Uint8Array): void {
-    for (const handler of this.#closed ? [] : this.#handlers) handler(frame.slice());
+  deliver(frame: Uint8Array, answered = false): void {
+    for (const handler of this.#closed ? [] : this.#handlers) handler(frame.slice(), answered);
   }
 
   close(): void {
