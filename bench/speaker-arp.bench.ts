@@ -8,7 +8,8 @@
  *
  * Two announcers, one after the other: the speaker's frame path (a worker thread, as the speaker
  * runs it) and, for comparison, the `L2Announcer` on the speaker's thread (as before the frame
- * path). Each is measured idle and under load: ./test/integration/fixtures/control-load.ts on
+ * path; it opens the same native sockets, so its common answers also come from the addon's
+ * receiving threads and the row no longer measures a JS answer). Each is measured idle and under load: ./test/integration/fixtures/control-load.ts on
  * the fixture's thread (Service watch events parsed, the speaker's planning over all of them,
  * coalesced as the speaker does). Then a flood of requests for an IP nobody owns, and the CPU
  * time the fixture process (frame path thread included, main thread idle) spent on it. Follows bench/run.ts's contract; removes what it created.
@@ -194,7 +195,7 @@ async function measure(lab: NetnsLab): Promise<Measured> {
 
 const MODE_TEXT: Record<Mode, string> = {
   framePath: "frame path (worker thread)",
-  inThread: "on the speaker's thread",
+  inThread: "on the speaker's thread (native answers too)",
 };
 
 function phaseOf(m: Measured, mode: Mode, phase: Phase): PhaseResult {

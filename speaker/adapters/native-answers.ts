@@ -13,7 +13,7 @@ export type Handle = object;
 /** "fifo": SCHED_FIFO priority 1; "nice": niceness -10 (SCHED_FIFO refused); "none": neither. */
 export type ReceiverPriority = "fifo" | "nice" | "none";
 
-/** The thread that receives for a socket: its scheduling, answers sent, frames not handed over. */
+/** The threads that receive for a socket: their scheduling, answers sent, frames not handed over. */
 export interface ReceiverInfo {
   readonly priority: ReceiverPriority;
   readonly answers: number;

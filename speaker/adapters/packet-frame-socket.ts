@@ -1,10 +1,11 @@
 /**
  * FrameSocket over our own AF_PACKET addon (native/frame-socket, `@ironlb/frame-socket`): one
  * per interface, with the same kernel BPF filter as the libpcap socket (the filter expression is
- * compiled by libpcap, no capture opened). A thread of the addon's own receives: it answers the
+ * compiled by libpcap, no capture opened). The addon's own threads receive, one per online CPU
+ * (sockets in a PACKET_FANOUT_CPU group, each thread pinned to its CPU): each answers the
  * plain ARP requests and Neighbor Solicitations of the table set by `setAnswers` at once (the
  * bytes the core's `decide` would send: ./native-answers.ts), then hands every frame to the event
- * loop of the thread that opened the socket, with whether it was answered. That thread runs at
+ * loop of the thread that opened the socket, with whether it was answered. They run at
  * SCHED_FIFO priority 1, else niceness -10 (`receiver().priority`). The JS side can thus run in
  * a worker thread (npm `cap` polls on the main thread's loop whatever thread opened it), and the
  * common answer waits for neither loop.
@@ -14,7 +15,7 @@
  * group of each IPv6 address it announces (./multicast-groups.ts).
  *
  * As with ./pcap-frame-socket.ts nothing is allocated per frame beyond a view: the addon copies
- * each frame from its thread's queue into our receive buffer, and a frame to send is copied into a send buffer off the
+ * each frame from its threads' queues into our receive buffer, and a frame to send is copied into a send buffer off the
  * V8 heap (`send` is synchronous).
  */
 import type { AnswerTable, FrameHandler, FrameSocket } from "../core/frame-socket.js";
