@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualTimers } from "./testing/manual-timers.js";
-import { HeapTrim } from "./heap-trim.js";
+import { exposedGc, HeapTrim } from "./heap-trim.js";
 
 /** A step: advance the clock by `after` ms, then report `size` (or nothing when undefined). */
 type Step = readonly [after: number, size: number | undefined];
@@ -115,4 +115,20 @@ test("heap trim: the C heap is trimmed right after each full collection, not bef
   assert.deepEqual(calls, []);
   timers.advance(1);
   assert.deepEqual(calls, ["gc@5000", "malloc_trim@5000"]);
+});
+
+test("heap trim: the exposed gc is two full collections in a row, none without --expose-gc", () => {
+  const saved = globalThis.gc;
+  try {
+    let calls = 0;
+    globalThis.gc = (() => void calls++) as typeof globalThis.gc;
+    const gc = exposedGc();
+    assert.ok(gc);
+    gc();
+    assert.equal(calls, 2);
+    globalThis.gc = undefined;
+    assert.equal(exposedGc(), undefined);
+  } finally {
+    globalThis.gc = saved;
+  }
 });
