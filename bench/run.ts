@@ -37,7 +37,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
 import { type DocEntry, figureText, updateDoc } from "./support/docs.js";
-import { commitId, describeMachine, machineDetails, machineShort } from "./support/machine.js";
+import {
+  commitId,
+  describeMachine,
+  machineDetails,
+  machineShort,
+  type Machine,
+} from "./support/machine.js";
 import type { BenchOutput, BenchResult } from "./support/result.js";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -116,8 +122,8 @@ async function record(
   opts: Options,
   started: Date,
   seconds: number,
+  machine: Machine,
 ): Promise<string> {
-  const machine = describeMachine();
   const commit = commitId(repoRoot);
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${result.name}${opts.quick ? ".quick" : ""}.json`);
@@ -157,6 +163,7 @@ async function main(): Promise<number> {
     const name = basename(file).replace(/\.bench\.ts$|\.ts$/, "");
     process.stderr.write(`\n== ${name}${opts.quick ? " (quick)" : ""}\n`);
     const started = new Date();
+    const machine = describeMachine(); // the load average before the benchmark loads the machine
     const out = await runFile(file, opts.quick);
     const seconds = Math.round((Date.now() - started.getTime()) / 1000);
     if (typeof out === "string") {
@@ -165,7 +172,7 @@ async function main(): Promise<number> {
     } else if ("skipped" in out) {
       process.stdout.write(`${name}: skipped (${out.skipped})\n`);
     } else {
-      const where = await record(out, opts, started, seconds);
+      const where = await record(out, opts, started, seconds, machine);
       const figures = (out.figures ?? []).map(
         (f) => `  ${f.label}: ${figureText(f)}${f.unit ? ` ${f.unit}` : ""}`,
       );

@@ -229,7 +229,8 @@ export function report(m: Measured): BenchResult {
   const markdown = [
     `Pool ${m.pool.map((a) => `\`${a}\``).join(" + ")}; creates from this process over keep-alive ` +
       `HTTPS, ${m.concurrency} in flight; latency from sending the create to the watch event ` +
-      "showing the IP (watch opened before the first create). First 1,050 Services IPv4, the " +
+      "showing the IP (watch opened before the first create). The first " +
+      `${(m.phases[0]?.services ?? 0) + (m.phases[1]?.services ?? 0)} Services IPv4, the ` +
       "rest IPv6 (the lab's Service CIDR holds 4,096 IPv4 ClusterIPs)." +
       (m.quick ? " **Quick run (BENCH_QUICK=1): smaller counts.**" : ""),
     "",
