@@ -108,6 +108,14 @@ test("incremental plan equals the full plan after every change (200 sequences of
       const view: ClusterView = { ...shared, services: [...services.values()], endpoints };
       const expected = planAnnouncements(view, "node1");
       assert.deepStrictEqual(new Map(planner.plan()), expected, `seed ${seed}, step ${step}`);
+      // The planner keeps only Services with a pool (as planAnnouncements reads them).
+      const byKey = (v: ClusterView) =>
+        [...v.services]
+          .filter((x) => x.pool !== undefined)
+          .sort((a, b) => (a.key < b.key ? -1 : 1));
+      const got = planner.view();
+      assert.deepStrictEqual(byKey(got), byKey(view), `view: seed ${seed}, step ${step}`);
+      assert.deepStrictEqual({ ...got, services: [] }, { ...view, services: [] });
     }
   }
 });
@@ -130,4 +138,32 @@ test("a change re-elects only the units it touches", () => {
   const after = planner.plan();
   assert.equal(after.get("198.18.0.200"), x, "the untouched unit's plan is the same object");
   assert.notEqual(after.get("198.18.0.201"), undefined);
+});
+
+test("passes that change no Service and no shared input reuse one view", () => {
+  const g = generator(11);
+  const planner = new IncrementalPlanner("node1");
+  planner.setShared(g.shared());
+  const svc: ServiceView = {
+    key: "a/x",
+    ips: ["198.18.0.200"],
+    pool: "p",
+    trafficPolicy: "Cluster",
+  };
+  planner.setService("a/x", svc);
+  planner.plan();
+  const first = planner.view();
+  planner.setEndpoints("a/x", { hasEndpoint: true, nodesWithEndpoint: new Set(["node2"]) });
+  planner.plan();
+  assert.equal(planner.view(), first, "an endpoint change keeps the view (its map is live)");
+  assert.equal(planner.view().endpoints.get("a/x")?.nodesWithEndpoint.has("node2"), true);
+  planner.setService("a/y", { ...svc, key: "a/y", ips: ["198.18.0.201"] });
+  const second = planner.view();
+  assert.notEqual(second, first);
+  assert.deepStrictEqual(
+    second.services.map((s) => s.key),
+    ["a/x", "a/y"],
+  );
+  planner.setShared(g.shared());
+  assert.notEqual(planner.view(), second, "a shared change makes a new view");
 });

@@ -52,6 +52,8 @@ export class IncrementalPlanner {
   private readonly dirty = new Set<string>();
   private shared: SharedView | undefined;
   private everything = true;
+  /** `view()` until a Service or the shared view changes (passes then share one array). */
+  private lastView: ClusterView | undefined;
 
   constructor(private readonly thisNode: string) {}
 
@@ -71,6 +73,7 @@ export class IncrementalPlanner {
       }
     }
     this.dirty.add(key);
+    this.lastView = undefined;
   }
 
   /** A Service's endpoints changed (undefined: it has none). */
@@ -84,25 +87,34 @@ export class IncrementalPlanner {
   setShared(shared: SharedView): void {
     this.shared = shared;
     this.everything = true;
+    this.lastView = undefined;
   }
 
   /** The plan of every IP, as planAnnouncements would give it now. */
   plan(): ReadonlyMap<string, IpPlan> {
-    const view = this.view();
-    if (this.everything) this.replanAll(view);
-    else if (this.dirty.size > 0) this.replan(view, this.affected());
+    if (this.everything) this.replanAll(this.view());
+    else if (this.dirty.size > 0) this.replan(this.view(), this.affected());
     this.everything = false;
     this.dirty.clear();
     return this.plans;
   }
 
-  /** The election input as it stands (also what the BGP side plans from). */
+  /**
+   * The election input as it stands (also what the BGP side plans from). The same object until
+   * a Service or the shared view changes: a pass that changed neither copies nothing. Its
+   * `endpoints` is the live map, so endpoint changes show without a new view.
+   */
   view(): ClusterView {
     const shared = this.shared ?? {
       ...{ nodes: new Map(), poolLabels: new Map(), advertisements: [] },
       liveSpeakers: new Set<string>(),
     };
-    return { ...shared, services: [...this.services.values()], endpoints: this.endpoints };
+    this.lastView ??= {
+      ...shared,
+      services: [...this.services.values()],
+      endpoints: this.endpoints,
+    };
+    return this.lastView;
   }
 
   private replanAll(view: ClusterView): void {
