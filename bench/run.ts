@@ -120,10 +120,9 @@ async function formatted(doc: string): Promise<string> {
 async function record(
   result: BenchResult,
   opts: Options,
-  started: Date,
-  seconds: number,
-  machine: Machine,
+  when: { started: Date; seconds: number; machine: Machine },
 ): Promise<string> {
+  const { started, seconds, machine } = when;
   const commit = commitId(repoRoot);
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${result.name}${opts.quick ? ".quick" : ""}.json`);
@@ -172,7 +171,7 @@ async function main(): Promise<number> {
     } else if ("skipped" in out) {
       process.stdout.write(`${name}: skipped (${out.skipped})\n`);
     } else {
-      const where = await record(out, opts, started, seconds, machine);
+      const where = await record(out, opts, { started, seconds, machine });
       const figures = (out.figures ?? []).map(
         (f) => `  ${f.label}: ${figureText(f)}${f.unit ? ` ${f.unit}` : ""}`,
       );
