@@ -141,3 +141,17 @@ test("each write waits for the frame path to apply what this node announces", as
   await flush();
   assert.deepEqual(r.started, ["remove s0"]);
 });
+
+test("a wait for the frame path that never ends gives the write's place up at the deadline", async () => {
+  const r = rig(() => new Promise<void>(() => undefined)); // the frame path never acknowledges
+  r.sync.sync(input(owning(MAX_STATUS_WRITES + 1)));
+  await flush();
+  assert.equal(r.sync.inFlight, MAX_STATUS_WRITES, "every slot waits for the frame path");
+  assert.deepEqual(r.started, [], "nothing written while the announcement may not be in force");
+  r.timers.advance(STATUS_WRITE_DEADLINE_MS - 1);
+  await flush();
+  assert.equal(r.sync.inFlight, MAX_STATUS_WRITES);
+  r.timers.advance(1);
+  await flush();
+  assert.equal(r.sync.inFlight, 0, "the slots are free for a later pass");
+});

@@ -101,19 +101,22 @@ export class StatusSync {
     this.writes.add(action.service);
     const svc = split(action.service);
     let timer: ReturnType<Timers["setTimeout"]> | undefined;
-    try {
+    // The deadline covers the wait for the frame path as well as the call: a slot held by a wait
+    // that never ends would be lost for good (MAX_STATUS_WRITES stuck slots stop every write).
+    const expired = new Promise<never>((_, reject) => {
+      timer = this.timers.setTimeout(() => {
+        const ms = STATUS_WRITE_DEADLINE_MS;
+        reject(new Error(`${action.kind} ${action.service}: not done within ${ms} ms`));
+      }, STATUS_WRITE_DEADLINE_MS);
+    });
+    const write = async (): Promise<void> => {
       if (this.opts.applied) await this.opts.applied();
-      const write =
-        action.kind === "claim"
-          ? this.opts.status.claim(svc, action.interfaces)
-          : this.opts.status.remove(svc, action.node);
-      const expired = new Promise<never>((_, reject) => {
-        timer = this.timers.setTimeout(() => {
-          const ms = STATUS_WRITE_DEADLINE_MS;
-          reject(new Error(`${action.kind} ${action.service}: no answer within ${ms} ms`));
-        }, STATUS_WRITE_DEADLINE_MS);
-      });
-      await Promise.race([write, expired]);
+      await (action.kind === "claim"
+        ? this.opts.status.claim(svc, action.interfaces)
+        : this.opts.status.remove(svc, action.node));
+    };
+    try {
+      await Promise.race([write(), expired]);
     } catch (e) {
       this.opts.log.warn(`could not ${action.kind} the announcement status; retrying`, {
         service: action.service,
