@@ -9,7 +9,16 @@
  * Needs `dist/` (npm run build / make build). BENCH_QUICK=1: 500 Services.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMembers, MEMBERS_KEY, MEMBERS_NAME } from "../lib/api/speaker-members.js";
@@ -27,6 +36,8 @@ const NS = "metallb-system";
 const PORT = 17_481;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const f = (x: number): string => x.toFixed(1);
+/** Where test/lab/with-lab.sh keeps the logs of a failed lab run (same variable). */
+const FAILED_DIR = process.env.IRONLB_FAILED_LOGS ?? "/var/tmp/ironlb-failed-labs";
 
 const managed = (manager: string) => ({
   manager,
@@ -87,10 +98,21 @@ async function announced(): Promise<number> {
   return text.split("\n").filter((l) => l.startsWith("metallb_speaker_announced{")).length;
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = performance.now() + 600_000;
+/** Waits for `check`, telling how far it got (`state`) once a minute and when it gives up. */
+async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  state: () => string = () => "",
+): Promise<void> {
+  const start = performance.now();
+  let told = start;
   while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    const now = performance.now();
+    if (now - start > 600_000) throw new Error(`gave up waiting for ${what} (${state()})`);
+    if (now - told > 60_000) {
+      progress(`waiting for ${what} for ${f((now - start) / 1000)} s: ${state()}`);
+      told = now;
+    }
     await sleep(500);
   }
 }
@@ -112,6 +134,14 @@ async function snapshot(pid: number, cwd: string, round: number): Promise<void> 
     `round ${round}: heap snapshot written in ${cwd} (kept in ${process.env.BENCH_SNAPSHOT})`,
   );
   spawn("sh", ["-c", `cp ${cwd}/*.heapsnapshot ${process.env.BENCH_SNAPSHOT}/ 2>/dev/null`]);
+}
+
+/** The speaker's log and metrics of a failed run, kept where failed lab runs keep theirs. */
+function keepLog(dir: string): string {
+  const to = join(FAILED_DIR, `speaker-memory-offline-${new Date().toISOString()}`);
+  mkdirSync(to, { recursive: true });
+  copyFileSync(join(dir, "speaker.log"), join(to, "speaker.log"));
+  return to;
 }
 
 async function main(): Promise<void> {
@@ -178,7 +208,11 @@ async function main(): Promise<void> {
       const start = performance.now();
       await addAll(api);
       await until("every Service announced", async () => (await announced()) === TOTAL);
-      await until("every status record", () => api.keys("servicel2statuses").length === TOTAL);
+      await until(
+        "every status record",
+        () => api.keys("servicel2statuses").length === TOTAL,
+        () => `${api.keys("servicel2statuses").length} of ${TOTAL} records`,
+      );
       const seconds = (performance.now() - start) / 1000;
       await sleep(SETTLE_MS);
       const withAll = rss();
@@ -238,8 +272,9 @@ async function main(): Promise<void> {
       ].join("\n"),
     });
   } catch (e) {
+    const kept = keepLog(dir);
     progress(
-      `speaker log (last 2,000 characters):\n${readFileSync(join(dir, "speaker.log"), "utf8").slice(-2000)}`,
+      `speaker log (last 2,000 characters; all of it in ${kept}):\n${readFileSync(join(dir, "speaker.log"), "utf8").slice(-2000)}`,
     );
     throw e;
   } finally {
