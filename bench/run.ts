@@ -120,10 +120,9 @@ async function formatted(doc: string): Promise<string> {
 async function record(
   result: BenchResult,
   opts: Options,
-  when: { started: Date; seconds: number; machine: Machine },
+  when: { started: Date; seconds: number; machine: Machine; commit: string },
 ): Promise<string> {
-  const { started, seconds, machine } = when;
-  const commit = commitId(repoRoot);
+  const { started, seconds, machine, commit } = when;
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${result.name}${opts.quick ? ".quick" : ""}.json`);
   const saved = {
@@ -162,7 +161,9 @@ async function main(): Promise<number> {
     const name = basename(file).replace(/\.bench\.ts$|\.ts$/, "");
     process.stderr.write(`\n== ${name}${opts.quick ? " (quick)" : ""}\n`);
     const started = new Date();
-    const machine = describeMachine(); // the load average before the benchmark loads the machine
+    // The load average before the benchmark loads the machine; the code it runs.
+    const machine = describeMachine();
+    const commit = commitId(repoRoot);
     const out = await runFile(file, opts.quick);
     const seconds = Math.round((Date.now() - started.getTime()) / 1000);
     if (typeof out === "string") {
@@ -171,7 +172,7 @@ async function main(): Promise<number> {
     } else if ("skipped" in out) {
       process.stdout.write(`${name}: skipped (${out.skipped})\n`);
     } else {
-      const where = await record(out, opts, { started, seconds, machine });
+      const where = await record(out, opts, { started, seconds, machine, commit });
       const figures = (out.figures ?? []).map(
         (f) => `  ${f.label}: ${figureText(f)}${f.unit ? ` ${f.unit}` : ""}`,
       );
