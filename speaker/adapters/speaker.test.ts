@@ -250,3 +250,25 @@ test("a deleted Service is withdrawn and its record removed", async () => {
   assert.deepEqual(w.writes, ["claim web", "remove web"]);
   w.speaker.stop();
 });
+
+test("a pass that leaves what this node owns as it was does not hand it to the announcer again", async () => {
+  const w = await started();
+  w.kind("Service").emit("ADDED", service("web", IP));
+  w.kind("EndpointSlice").emit("ADDED", slice("web"));
+  await settle(w.timers, 100);
+  const given = w.owned.length;
+  const plans = w.plans();
+  const relabelled = service("web", IP);
+  w.kind("Service").emit("MODIFIED", {
+    ...relabelled,
+    metadata: { ...relabelled.metadata, labels: { a: "b" } },
+  });
+  await settle(w.timers, 100);
+  assert.ok(w.plans() > plans, "the change made a pass");
+  assert.equal(w.owned.length, given, "same IPs on the same interfaces: not sent again");
+  w.kind("Service").emit("ADDED", service("api", "198.18.0.201"));
+  w.kind("EndpointSlice").emit("ADDED", slice("api"));
+  await settle(w.timers, 100);
+  assert.deepEqual(w.owned.at(-1), [IP, "198.18.0.201"].sort(), "a new IP is sent");
+  w.speaker.stop();
+});

@@ -13,7 +13,7 @@ import type { Logger } from "../../lib/adapters/logger.js";
 import { describe } from "../../lib/adapters/reflector.js";
 import { type ClusterView, type IpPlan, ownedBy } from "../core/announcements.js";
 import { IncrementalPlanner } from "../core/incremental-plan.js";
-import { interfacesPerIp, type LinkInfo } from "../core/interface-choice.js";
+import { interfacesPerIp, type LinkInfo, sameInterfacesPerIp } from "../core/interface-choice.js";
 import { ConflictReporter } from "./conflict-reporter.js";
 import type { LinkLayer } from "./frame-path.js";
 import type { AddressConflictReport, L2Announcer } from "./l2-announcer.js";
@@ -77,6 +77,8 @@ export class Speaker {
   private readonly timers: Timers;
   private links: readonly LinkInfo[] = [];
   private lastOwners = new Map<string, string | undefined>();
+  /** What the announcer was last given: the same again is not sent (its acknowledgement gates status writes). */
+  private lastOwned: ReadonlyMap<string, readonly string[]> = new Map();
   private plans: ReadonlyMap<string, IpPlan> = new Map();
   private scheduled = false;
   private lastRecompute = -Infinity;
@@ -247,7 +249,10 @@ export class Speaker {
         return [{ ip, previous, services: plans.get(ip)?.services ?? [] }];
       }),
     );
-    this.opts.announcer.setOwned(owned, { takeovers });
+    if (recovered || takeovers.length > 0 || !sameInterfacesPerIp(owned, this.lastOwned)) {
+      this.opts.announcer.setOwned(owned, { takeovers });
+      this.lastOwned = owned;
+    }
     this.lastOwners = new Map([...plans].map(([ip, p]) => [ip, p.election.winner]));
     this.plans = plans;
     this.opts.onPlan?.(plans, owned);

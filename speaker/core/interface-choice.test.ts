@@ -7,6 +7,7 @@ import {
   globMatcher,
   interfacesPerIp,
   judgeInterfaces,
+  sameInterfacesPerIp,
   type InterfacePolicy,
   type LinkInfo,
 } from "./interface-choice.js";
@@ -117,4 +118,24 @@ test("interfacesPerIp places each IP on the eligible interfaces its allow list p
       ["198.18.0.204", ["eth0", "eth1"]],
     ]),
   );
+});
+
+test("sameInterfacesPerIp: same IPs on the same interfaces, whatever the map order", () => {
+  const a = new Map([
+    ["198.18.0.1", ["eth0", "eth1"]],
+    ["198.18.0.2", []],
+  ]);
+  const same = new Map([
+    ["198.18.0.2", []],
+    ["198.18.0.1", ["eth0", "eth1"]],
+  ]);
+  assert.equal(sameInterfacesPerIp(a, same), true);
+  assert.equal(sameInterfacesPerIp(a, new Map([["198.18.0.1", ["eth0", "eth1"]]])), false);
+  const moreIfaces = new Map([...a, ["198.18.0.2", ["eth0"]]]);
+  assert.equal(sameInterfacesPerIp(a, moreIfaces), false, "an IP gained an interface");
+  const otherIp = new Map([...a].map(([ip, n]) => [ip === "198.18.0.2" ? "198.18.0.3" : ip, n]));
+  assert.equal(sameInterfacesPerIp(a, otherIp), false, "same size, another IP");
+  const otherName = new Map([...a, ["198.18.0.1", ["eth0", "eth2"]]]);
+  assert.equal(sameInterfacesPerIp(a, otherName), false);
+  assert.equal(sameInterfacesPerIp(new Map(), new Map()), true);
 });

@@ -143,3 +143,17 @@ export function interfacesPerIp(
   };
   return new Map([...owned].map(([ip, allow]) => [ip, namesFor(allow)]));
 }
+
+/** Whether two results of `interfacesPerIp` hold the same IPs on the same interfaces (in order). */
+export function sameInterfacesPerIp(
+  a: ReadonlyMap<string, readonly string[]>,
+  b: ReadonlyMap<string, readonly string[]>,
+): boolean {
+  if (a.size !== b.size) return false;
+  for (const [ip, names] of a) {
+    const other = b.get(ip);
+    if (other === undefined || other.length !== names.length) return false;
+    if (names.some((n, i) => other[i] !== n)) return false;
+  }
+  return true;
+}
