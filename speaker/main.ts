@@ -145,8 +145,15 @@ async function main(): Promise<void> {
   const metrics = new SpeakerMetrics(node, () => announcer.counters());
   collectDefaultMetrics({ register: metrics.registry }); // heap, external, RSS: docs/benchmarks.md
   // Heap back to the OS after a mass deletion (lib/adapters/heap-trim.ts; needs --expose-gc).
+  // The frame path thread has a heap of its own, holding every owned IP too: collected alike.
+  const gc = exposedGc();
   const trim = new HeapTrim({
-    gc: exposedGc(),
+    gc:
+      gc &&
+      ((): void => {
+        gc();
+        announcer.collect();
+      }),
     trimMalloc: loadMallocTrim(log),
     timers: realTimers,
   });

@@ -50,6 +50,8 @@ export type ToFramePath =
   | { readonly op: "phase"; readonly seq: number; readonly ip: string }
   /** Send the counters now (changed or not), then `applied`. */
   | { readonly op: "counters"; readonly seq: number }
+  /** Two full collections of this thread's heap (after a mass deletion: speaker/main.ts). */
+  | { readonly op: "collect" }
   /** Stop answering, leave the groups, close the sockets; `applied`, then the thread ends. */
   | { readonly op: "stop"; readonly seq: number };
 

@@ -17,6 +17,7 @@
  */
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import { exposedGc } from "../../lib/adapters/heap-trim.js";
 import type { FramePathConfig, FromFramePath, ToFramePath } from "./frame-path-protocol.js";
 import { L2Announcer } from "./l2-announcer.js";
 import { openPacketSocket } from "./link-sockets.js";
@@ -96,6 +97,8 @@ function handle(m: ToFramePath): void {
     case "counters":
       sendCounters(true);
       return post({ kind: "applied", seq: m.seq });
+    case "collect":
+      return exposedGc()?.();
     case "stop":
       return stop({ kind: "applied", seq: m.seq });
   }

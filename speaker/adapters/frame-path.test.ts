@@ -17,7 +17,7 @@ function imageNodeFlags(): string[] {
   return argv.filter((a) => a.startsWith("--"));
 }
 
-test("the frame path thread starts, applies and stops under the image's node flags", async () => {
+test("the frame path thread starts, applies, collects and stops under the image's node flags", async () => {
   const flags = imageNodeFlags();
   assert.ok(flags.includes("--max-semi-space-size=1"), `V8 flags in the CMD: ${flags.join(" ")}`);
   // No interface: the thread starts and acknowledges, it opens no socket (no privilege needed).
@@ -28,10 +28,18 @@ test("the frame path thread starts, applies and stops under the image's node fla
     fp.setOwned(new Map([["198.18.0.10", ["eth0"]]]));
     await fp.applied();
     console.log("applied in thread", fp.threadId);
+    fp.setOwned(new Map());
+    fp.collect(); // its own heap, with --expose-gc (in the flags): the thread goes on
+    await fp.freshCounters();
+    console.log("collected, gc exposed (threads inherit the flag):", typeof globalThis.gc);
     await fp.stop();
     console.log("stopped", fp.threadId === undefined);
   `;
   const argv = [...flags, "--import", "tsx", "--input-type=module", "-e", script];
   const { stdout } = await run(process.execPath, argv, { cwd: root, timeout: 20_000 });
-  assert.match(stdout, /^applied in thread [1-9]\d*\nstopped true\n$/);
+  assert.ok(flags.includes("--expose-gc"), "the thread's heap can be collected");
+  assert.match(
+    stdout,
+    /^applied in thread [1-9]\d*\ncollected, gc exposed \(threads inherit the flag\): function\nstopped true\n$/,
+  );
 });

@@ -157,6 +157,15 @@ export class FramePath implements LinkLayer {
     return this.#counters;
   }
 
+  /**
+   * Asks the frame path thread for two full collections of its own heap (`--expose-gc`; without
+   * it, nothing): `gc()` on the speaker's thread collects only that thread's heap, and the frame
+   * path held every owned IP too.
+   */
+  collect(): void {
+    this.#post({ op: "collect" });
+  }
+
   /** Stops answering and announcing and waits for the frame path to exit. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
