@@ -38,9 +38,9 @@ export type HeapTrimOptions = {
  * found mostly full before it ran; the second sees those pages sparse and compacts them, so the
  * heap V8 keeps committed shrinks back instead of creeping up after every mass deletion. Node 20's
  * `gc()` takes no options (V8 11.3: no "last-resort" flavour), so this is how to ask for it.
- * Measured with 5,000 records deleted per round and a few long-lived ones kept in between: one
- * collection left 6.7, 7.0, 7.5 MiB committed after rounds 1 to 3; two left 5.5 MiB every round,
- * for 4 to 10 ms more (docs/benchmarks.md, controller memory).
+ * bench/support/gc-churn.ts (5,000 records deleted per round, a few long-lived ones kept): one
+ * collection left 7.7 / 8.5 / 9.2 MiB committed after rounds 1 to 3, two 7.5 / 7.7 / 8.0; the
+ * second costs 9 to 25 ms (docs/benchmarks.md, controller memory).
  */
 export function exposedGc(): (() => void) | undefined {
   const gc = globalThis.gc;
