@@ -136,7 +136,7 @@ async function snapshot(pid: number, cwd: string, round: number): Promise<void> 
   spawn("sh", ["-c", `cp ${cwd}/*.heapsnapshot ${process.env.BENCH_SNAPSHOT}/ 2>/dev/null`]);
 }
 
-/** The speaker's log and metrics of a failed run, kept where failed lab runs keep theirs. */
+/** The speaker's log of a failed run, kept where failed lab runs keep theirs. */
 function keepLog(dir: string): string {
   const to = join(FAILED_DIR, `speaker-memory-offline-${new Date().toISOString()}`);
   mkdirSync(to, { recursive: true });

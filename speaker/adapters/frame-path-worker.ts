@@ -23,6 +23,8 @@ import { L2Announcer } from "./l2-announcer.js";
 import { openPacketSocket } from "./link-sockets.js";
 
 const DEFAULT_COUNTERS_EVERY_MS = 250;
+/** Two full collections of this thread's heap (node's --expose-gc reaches worker threads too). */
+const collectGarbage = exposedGc();
 
 if (!parentPort) throw new Error("frame-path-worker runs in a worker thread (./frame-path.ts)");
 const port = parentPort;
@@ -98,7 +100,7 @@ function handle(m: ToFramePath): void {
       sendCounters(true);
       return post({ kind: "applied", seq: m.seq });
     case "collect":
-      return exposedGc()?.();
+      return collectGarbage?.();
     case "stop":
       return stop({ kind: "applied", seq: m.seq });
   }

@@ -31,7 +31,7 @@ test("the frame path thread starts, applies, collects and stops under the image'
     fp.setOwned(new Map());
     fp.collect(); // its own heap, with --expose-gc (in the flags): the thread goes on
     await fp.freshCounters();
-    console.log("collected, gc exposed (threads inherit the flag):", typeof globalThis.gc);
+    console.log("answers after collect; gc exposed (threads inherit it):", typeof globalThis.gc);
     await fp.stop();
     console.log("stopped", fp.threadId === undefined);
   `;
@@ -40,6 +40,6 @@ test("the frame path thread starts, applies, collects and stops under the image'
   assert.ok(flags.includes("--expose-gc"), "the thread's heap can be collected");
   assert.match(
     stdout,
-    /^applied in thread [1-9]\d*\ncollected, gc exposed \(threads inherit the flag\): function\nstopped true\n$/,
+    /^applied in thread [1-9]\d*\nanswers after collect; gc exposed \(threads inherit it\): function\nstopped true\n$/,
   );
 });

@@ -109,14 +109,14 @@ export class StatusSync {
         reject(new Error(`${action.kind} ${action.service}: not done within ${ms} ms`));
       }, STATUS_WRITE_DEADLINE_MS);
     });
-    const write = async (): Promise<void> => {
+    const attempt = async (): Promise<void> => {
       if (this.opts.applied) await this.opts.applied();
       await (action.kind === "claim"
         ? this.opts.status.claim(svc, action.interfaces)
         : this.opts.status.remove(svc, action.node));
     };
     try {
-      await Promise.race([write(), expired]);
+      await Promise.race([attempt(), expired]);
     } catch (e) {
       this.opts.log.warn(`could not ${action.kind} the announcement status; retrying`, {
         service: action.service,
